@@ -1,0 +1,92 @@
+"""Signing in and out, and who the signed-in member of staff is."""
+
+import logging
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired
+
+from admin.extensions import db, limiter, login_manager
+from plp.models import User
+from plp.services.accounts import authenticate
+
+logger = logging.getLogger(__name__)
+
+blueprint = Blueprint("auth", __name__, template_folder="templates")
+
+
+class LoginForm(FlaskForm):
+    """The sign-in form: e-mail and password."""
+
+    email = EmailField("E-mail", validators=[DataRequired()])
+    password = PasswordField("Password", validators=[DataRequired()])
+
+
+def init_app(app) -> None:
+    """Attach sign-in to the application."""
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to see this page."
+    login_manager.session_protection = "strong"
+    app.register_blueprint(blueprint)
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """Return the active account stored in the session, if it still exists."""
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Tell whether a `next` address stays on this site."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return False
+    if "\\" in target or any(ord(char) < 32 for char in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def _login_limit() -> str:
+    return current_app.config["PLP_LOGIN_RATE_LIMIT"]
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    """Show the sign-in form and sign a member of staff in."""
+    form = LoginForm()
+    target = request.args.get("next")
+
+    if form.validate_on_submit():
+        user = authenticate(db.session, form.email.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            logger.info("user %s signed in", user.id)
+            return redirect(target if is_safe_next(target) else url_for("admin.index"))
+        logger.info("failed sign-in from %s", request.remote_addr)
+        flash("That e-mail and password do not match an active account.", "error")
+
+    return render_template("auth/login.html", form=form)
+
+
+@blueprint.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    """Sign the current member of staff out."""
+    logger.info("user %s signed out", current_user.id)
+    logout_user()
+    flash("You have signed out.", "info")
+    return redirect(url_for("auth.login"))

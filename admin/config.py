@@ -1,0 +1,50 @@
+"""Settings, read from the environment when the application is created."""
+
+import os
+import secrets
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+
+def load_settings(instance_path: str) -> dict:
+    """Return the settings for this process from its environment."""
+    instance = Path(instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    time_zone = os.environ.get("PLP_TIMEZONE", "Europe/London")
+    ZoneInfo(time_zone)  # fails at start-up, not at the first page, if unknown
+
+    return {
+        "SECRET_KEY": os.environ.get("PLP_SECRET_KEY") or _stored_secret(instance),
+        "SQLALCHEMY_DATABASE_URI": database_url(instance),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "PLP_TIMEZONE": time_zone,
+        "PLP_REPORTING_CURRENCY": os.environ.get("PLP_REPORTING_CURRENCY", "EUR"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("PLP_RATELIMIT_STORAGE", "memory://"),
+        "PLP_LOGIN_RATE_LIMIT": os.environ.get("PLP_LOGIN_RATE_LIMIT", "10/minute"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("PLP_SECURE_COOKIES") == "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "FLASK_ADMIN_SWATCH": "cerulean",
+        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+    }
+
+
+def database_url(instance: Path) -> str:
+    """Return the database's SQLAlchemy URL; SQLite in the instance folder if unset."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{instance / 'plp.sqlite'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _stored_secret(instance: Path) -> str:
+    """Keep one random secret key per installation, so sessions survive restarts."""
+    key_file = instance / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()

@@ -1,0 +1,1 @@
+"""The admin panel's views, one module per part of the programme."""

@@ -1,0 +1,130 @@
+"""Programmes and their lifecycle actions."""
+
+from flask import flash
+from flask_admin.actions import action
+from flask_login import current_user
+
+from admin.extensions import db
+from admin.views.base import SchoolModelView
+from plp.enums import Role
+from plp.errors import DomainError
+from plp.services.programmes import STEPS, take_step
+
+LIFECYCLE_CONFIRM = "Apply this step to every selected programme?"
+
+
+class ProgrammeView(SchoolModelView):
+    """Programmes, from enquiry to completion, with their lifecycle steps."""
+
+    read_roles = (Role.ADMINISTRATOR, Role.FACILITATOR, Role.FINANCE, Role.COORDINATOR)
+    write_roles = (Role.ADMINISTRATOR, Role.FACILITATOR)
+
+    column_list = (
+        "reference",
+        "client",
+        "facilitator",
+        "status",
+        "start_date",
+        "target_end_date",
+        "currency",
+        "campaign",
+    )
+    column_searchable_list = ("reference", "campaign")
+    column_filters = ("status", "currency", "start_date", "target_end_date")
+    column_sortable_list = (
+        "reference",
+        ("client", "client.name"),
+        ("facilitator", "facilitator.name"),
+        "status",
+        "start_date",
+        "target_end_date",
+        "currency",
+    )
+    column_default_sort = ("start_date", True)
+    form_columns = (
+        "client",
+        "facilitator",
+        "start_date",
+        "target_end_date",
+        "currency",
+        "campaign",
+    )
+    column_details_list = (
+        "reference",
+        "client",
+        "facilitator",
+        "status",
+        "status_before_hold",
+        "start_date",
+        "target_end_date",
+        "currency",
+        "campaign",
+        "created_at",
+        "updated_at",
+    )
+
+    def is_action_allowed(self, name: str) -> bool:
+        """Offer lifecycle steps to the roles that may take them."""
+        if name in STEPS:
+            roles = (Role.ADMINISTRATOR, Role.FACILITATOR)
+            if name == "agree_budget":
+                roles = (*roles, Role.FINANCE)
+            return current_user.role in roles
+        return super().is_action_allowed(name)
+
+    def _take(self, step_name: str, ids: list[str]) -> None:
+        try:
+            programmes = take_step(
+                db.session, current_user, step_name, [int(i) for i in ids]
+            )
+        except DomainError as refusal:
+            db.session.rollback()
+            flash(str(refusal), "error")
+            return
+        names = ", ".join(programme.reference for programme in programmes)
+        flash(f"{STEPS[step_name].label}: done for {names}.", "success")
+
+    @action("start_assessment", "Start assessment", LIFECYCLE_CONFIRM)
+    def start_assessment(self, ids):
+        """Begin the free needs assessment."""
+        self._take("start_assessment", ids)
+
+    @action("draft_budget", "Draft budget", LIFECYCLE_CONFIRM)
+    def draft_budget(self, ids):
+        """Move from the assessment to drawing up the budget."""
+        self._take("draft_budget", ids)
+
+    @action("agree_budget", "Agree budget", LIFECYCLE_CONFIRM)
+    def agree_budget(self, ids):
+        """Record that the client agreed the budget's total."""
+        self._take("agree_budget", ids)
+
+    @action("start_matching", "Start matching", LIFECYCLE_CONFIRM)
+    def start_matching(self, ids):
+        """Begin looking for mentors and coaches."""
+        self._take("start_matching", ids)
+
+    @action("activate", "Activate", LIFECYCLE_CONFIRM)
+    def activate(self, ids):
+        """Start the programme's active phase."""
+        self._take("activate", ids)
+
+    @action("put_on_hold", "Put on hold", LIFECYCLE_CONFIRM)
+    def put_on_hold(self, ids):
+        """Pause the programme."""
+        self._take("put_on_hold", ids)
+
+    @action("resume", "Resume", LIFECYCLE_CONFIRM)
+    def resume(self, ids):
+        """Return a paused programme to the stage it was paused at."""
+        self._take("resume", ids)
+
+    @action("complete", "Complete", LIFECYCLE_CONFIRM)
+    def complete(self, ids):
+        """Record that the programme is finished."""
+        self._take("complete", ids)
+
+    @action("withdraw", "Withdraw", LIFECYCLE_CONFIRM)
+    def withdraw(self, ids):
+        """Record that the client has left the programme."""
+        self._take("withdraw", ids)

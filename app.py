@@ -1,0 +1,25 @@
+"""PLP Manager: the application factory."""
+
+from flask import Flask, redirect, url_for
+
+from admin import auth, cli, panel
+from admin.config import load_settings
+from admin.extensions import csrf, db, limiter, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the PLP Manager application, with settings overridden by `config`."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(load_settings(app.instance_path))
+    app.config.update(config or {})
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory="migrations", render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    auth.init_app(app)
+    panel.init_app(app)
+    cli.init_app(app)
+
+    app.add_url_rule("/", "home", lambda: redirect(url_for("admin.index")))
+    return app

@@ -1,0 +1,1 @@
+"""The domain of the Peer-Learning Programmes, free of any web framework."""

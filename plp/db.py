@@ -1,0 +1,143 @@
+"""The declarative base and the column types every model shares."""
+
+import sqlite3
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+# Named constraints keep Alembic's batch migrations on SQLite deterministic.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Base class of every PLP Manager model."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class ScaledDecimal(TypeDecorator):
+    """Store an exact decimal as a whole number of its smallest unit.
+
+    SQLite has no exact decimal type: a NUMERIC column there is a float, and
+    sums drift (ten times 0.10 is not 1.00). Keeping whole units in a BIGINT
+    makes storage and SQL sums exact on SQLite and PostgreSQL alike.
+    """
+
+    impl = BigInteger
+    cache_ok = True
+
+    def __init__(self, places: int):
+        super().__init__()
+        self.places = places
+        self.unit = Decimal(1).scaleb(-places)
+
+    def process_bind_param(self, value, dialect):
+        """Turn a decimal into whole units, refusing any that would be lost."""
+        if value is None:
+            return None
+        value = Decimal(value)
+        units = value.scaleb(self.places)
+        if units != units.to_integral_value():
+            raise ValueError(f"{value} has more than {self.places} decimal places")
+        return int(units)
+
+    def process_result_value(self, value, dialect):
+        """Turn whole units back into a decimal with the column's places."""
+        if value is None:
+            return None
+        return (Decimal(int(value)) * self.unit).quantize(self.unit)
+
+    @property
+    def python_type(self):
+        return Decimal
+
+
+class Money(ScaledDecimal):
+    """An amount of money with two decimal places, stored exactly."""
+
+    cache_ok = True
+
+    def __init__(self):
+        super().__init__(2)
+
+
+class Rate(ScaledDecimal):
+    """An exchange rate with eight decimal places, stored exactly."""
+
+    cache_ok = True
+
+    def __init__(self):
+        super().__init__(8)
+
+
+class UTCDateTime(TypeDecorator):
+    """A moment in time, stored in UTC and always returned time-zone aware."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        """Refuse naive datetimes, whose zone nobody could tell later."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("a moment in time needs a time zone")
+        moment = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return moment.replace(tzinfo=None)
+        return moment
+
+    def process_result_value(self, value, dialect):
+        """Attach UTC to what SQLite hands back without a zone."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    @property
+    def python_type(self):
+        return datetime
+
+
+def utc_now() -> datetime:
+    """Return the current moment in UTC."""
+    return datetime.now(UTC)
+
+
+class Versioned:
+    """Optimistic locking: a save based on an outdated copy is refused."""
+
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    @declared_attr.directive
+    def __mapper_args__(cls):  # noqa: N805 (a class-level directive)
+        return {"version_id_col": cls.__table__.c.version}
+
+
+class Timestamped:
+    """Creation and last-change moments, in UTC."""
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utc_now, onupdate=utc_now
+    )
+
+
+@event.listens_for(Engine, "connect")
+def _enforce_sqlite_foreign_keys(dbapi_connection, connection_record):
+    """Make SQLite refuse orphans, as PostgreSQL always does."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

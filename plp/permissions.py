@@ -1,0 +1,99 @@
+"""Who may see and do what: one place for every role check."""
+
+from sqlalchemy import Select, false, select
+
+from plp.enums import Role
+from plp.models import Programme, User
+
+# Roles that may see the identities of the whole mentor pool.
+POOL_IDENTITY_ROLES = (Role.ADMINISTRATOR, Role.COORDINATOR)
+
+# Roles that may take a programme through its lifecycle.
+LIFECYCLE_ROLES = (Role.ADMINISTRATOR, Role.FACILITATOR)
+
+# Roles that may agree a budget or approve a revision of one.
+BUDGET_ROLES = (Role.ADMINISTRATOR, Role.FACILITATOR, Role.FINANCE)
+REVISION_ROLES = (Role.ADMINISTRATOR, Role.FINANCE)
+
+
+def sees_all_programmes(user: User) -> bool:
+    """Tell whether a user's work covers every programme, not only their own."""
+    return user.role in (Role.ADMINISTRATOR, Role.FINANCE, Role.COORDINATOR)
+
+
+def may_manage_programme(user: User, programme: Programme) -> bool:
+    """Tell whether a user may change a programme and what belongs to it."""
+    if user.role == Role.ADMINISTRATOR:
+        return True
+    if user.role == Role.FACILITATOR:
+        return programme.facilitator_id == user.id
+    return False
+
+
+def restrict_to_programmes(query: Select, user: User, programme_id_column) -> Select:
+    """Limit a query to the rows of programmes the user's work covers."""
+    if sees_all_programmes(user):
+        return query
+    if user.role == Role.FACILITATOR:
+        own = select(Programme.id).where(Programme.facilitator_id == user.id)
+        return query.where(programme_id_column.in_(own))
+    return query.where(false())
+
+
+def _programme_link(model):
+    """Return the column or subquery that ties a model's rows to programmes.
+
+    Returns None for records that belong to no programme (the mentor pool,
+    seminars, exchange rates, staff).
+    """
+    from plp import models as m
+
+    if model is m.Programme:
+        return m.Programme.id
+    if hasattr(model, "programme_id"):
+        return model.programme_id
+    parents = {
+        m.Need: (m.Need.assessment_id, m.NeedsAssessment),
+        m.BudgetLine: (m.BudgetLine.budget_id, m.Budget),
+        m.BudgetRevision: (m.BudgetRevision.budget_id, m.Budget),
+        m.AgendaItem: (m.AgendaItem.agenda_id, m.LearningAgenda),
+        m.MentoringSession: (m.MentoringSession.agreement_id, m.Agreement),
+    }
+    if model in parents:
+        return parents[model]
+    if model is m.ProgressUpdate:
+        return (m.ProgressUpdate.item_id, m.AgendaItem)
+    return None
+
+
+def scope_query(query: Select, model, user: User) -> Select:
+    """Limit a query over any model to the rows the user's work covers."""
+    from plp import models as m
+
+    if sees_all_programmes(user):
+        return query
+    if model is m.Client:
+        return _scope_clients(query, user)
+    link = _programme_link(model)
+    if link is None:
+        return query
+    return query.where(_in_scope(model, link, user))
+
+
+def _in_scope(model, link, user: User):
+    if not isinstance(link, tuple):
+        return restrict_to_programmes(select(link), user, link).whereclause
+    foreign_key, parent = link
+    parent_ids = scope_query(select(parent.id), parent, user)
+    return foreign_key.in_(parent_ids)
+
+
+def _scope_clients(query: Select, user: User) -> Select:
+    """Facilitators see their own clients and new enquirers with no programme."""
+    from plp import models as m
+
+    if user.role != Role.FACILITATOR:
+        return query.where(false())
+    own = select(m.Programme.client_id).where(m.Programme.facilitator_id == user.id)
+    anyone = select(m.Programme.client_id)
+    return query.where(m.Client.id.in_(own) | m.Client.id.not_in(anyone))

@@ -1,0 +1,1 @@
+"""Services: the verbs of the School, each a plain function over a session."""

@@ -1,0 +1,144 @@
+"""A programme's lifecycle: the steps from enquiry to completion."""
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from plp.enums import ProgrammeStatus as S
+from plp.enums import Role
+from plp.errors import NotPermitted, TransitionRefused
+from plp.models import Budget, Programme, User
+from plp.permissions import BUDGET_ROLES, may_manage_programme
+from plp.services.audit import record_event
+
+logger = logging.getLogger(__name__)
+
+OPEN_STATUSES = (S.ENQUIRY, S.ASSESSMENT, S.BUDGET, S.AGENDA, S.MATCHING, S.ACTIVE)
+
+
+@dataclass(frozen=True)
+class LifecycleStep:
+    """One step a programme can take: where from, where to, and its name."""
+
+    name: str
+    label: str
+    from_statuses: tuple[S, ...]
+    to_status: S | None
+
+
+STEPS = {
+    step.name: step
+    for step in (
+        LifecycleStep(
+            "start_assessment", "Start assessment", (S.ENQUIRY,), S.ASSESSMENT
+        ),
+        LifecycleStep("draft_budget", "Draft budget", (S.ASSESSMENT,), S.BUDGET),
+        LifecycleStep("agree_budget", "Agree budget", (S.BUDGET,), S.AGENDA),
+        LifecycleStep("start_matching", "Start matching", (S.AGENDA,), S.MATCHING),
+        LifecycleStep("activate", "Activate", (S.AGENDA, S.MATCHING), S.ACTIVE),
+        LifecycleStep("put_on_hold", "Put on hold", OPEN_STATUSES, S.ON_HOLD),
+        LifecycleStep("resume", "Resume", (S.ON_HOLD,), None),
+        LifecycleStep("complete", "Complete", (S.ACTIVE,), S.COMPLETED),
+        LifecycleStep("withdraw", "Withdraw", (*OPEN_STATUSES, S.ON_HOLD), S.WITHDRAWN),
+    )
+}
+
+
+def take_step(
+    session: Session,
+    actor: User,
+    step_name: str,
+    programme_ids: list[int],
+    today: date | None = None,
+) -> list[Programme]:
+    """Move programmes one lifecycle step on, all of them or none.
+
+    Every programme is checked first; if any is refused, nothing changes and
+    the error lists each refusal with its reason.
+    """
+    step = STEPS[step_name]
+    query = select(Programme).where(Programme.id.in_(programme_ids))
+    programmes = session.execute(query.order_by(Programme.id)).scalars().all()
+
+    refusals = [
+        f"{programme.reference}: {reason}"
+        for programme in programmes
+        if (reason := refusal_reason(actor, step, programme))
+    ]
+    if len(programmes) != len(set(programme_ids)):
+        refusals.append("some of the selected programmes no longer exist")
+    if refusals:
+        raise TransitionRefused(f"{step.label} refused. " + " ".join(refusals))
+
+    for programme in programmes:
+        _apply(session, actor, step, programme, today or date.today())
+    session.commit()
+
+    logger.info(
+        "user %s took step %s for programmes %s", actor.id, step_name, programme_ids
+    )
+    return programmes
+
+
+def refusal_reason(actor: User, step: LifecycleStep, programme: Programme) -> str:
+    """Say why a programme cannot take a step now, or return an empty string."""
+    if step.name == "agree_budget":
+        allowed = actor.role in BUDGET_ROLES and (
+            actor.role == Role.FINANCE or may_manage_programme(actor, programme)
+        )
+    else:
+        allowed = may_manage_programme(actor, programme)
+    if not allowed:
+        return "you may not change this programme."
+    if programme.status not in step.from_statuses:
+        needed = " or ".join(str(status) for status in step.from_statuses)
+        return f"it is {programme.status}; this step needs it to be {needed}."
+    return _precondition_missing(step, programme)
+
+
+def _precondition_missing(step: LifecycleStep, programme: Programme) -> str:
+    budget = programme.budget
+    if step.name == "agree_budget":
+        if budget is None or not budget.lines:
+            return "its budget has no lines to agree."
+        if budget.is_agreed:
+            return "its budget is already agreed."
+    if step.name == "activate":
+        if programme.facilitator_id is None:
+            return "it has no learning facilitator yet."
+        if budget is None or not budget.is_agreed:
+            return "its budget is not agreed yet."
+    if step.name == "resume" and programme.status_before_hold is None:
+        return "it is not known which stage it was on hold from."
+    return ""
+
+
+def _apply(session, actor: User, step: LifecycleStep, programme, today) -> None:
+    before = programme.status
+    if step.name == "agree_budget":
+        _agree_budget(actor, programme.budget, today)
+    if step.name == "put_on_hold":
+        programme.status_before_hold = before
+    if step.name == "resume":
+        programme.status = programme.status_before_hold
+        programme.status_before_hold = None
+    else:
+        programme.status = step.to_status
+    if step.name == "activate" and programme.start_date is None:
+        programme.start_date = today
+    record_event(session, actor, programme, step.name, before, programme.status)
+
+
+def _agree_budget(actor: User, budget: Budget, today: date) -> None:
+    budget.agreed_total = sum(line.amount for line in budget.lines)
+    budget.agreed_on = today
+    budget.agreed_by = actor
+
+
+def ensure_may_manage(actor: User, programme: Programme) -> None:
+    """Refuse a change to a programme the user's work does not cover."""
+    if not may_manage_programme(actor, programme):
+        raise NotPermitted(f"You may not change programme {programme.reference}.")

@@ -1,0 +1,41 @@
+"""Fixtures shared by every tier of tests."""
+
+import os
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from plp.db import Base
+
+
+def test_database_url(tmp_path_factory) -> str:
+    """Return the database the tests use: DATABASE_URL, or a fresh SQLite file."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                url = "postgresql+psycopg://" + url[len(prefix) :]
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """Create every table once for the whole run, in an empty database."""
+    url = test_database_url(tmp_path_factory)
+    engine = create_engine(url)
+    Base.metadata.drop_all(engine)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    return url
+
+
+def empty_all_tables(connection) -> None:
+    """Delete every row, leaving the tables, so each test starts empty."""
+    tables = list(reversed(Base.metadata.sorted_tables))
+    if connection.dialect.name == "postgresql":
+        names = ", ".join(table.name for table in tables)
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            connection.execute(table.delete())

@@ -1,0 +1,120 @@
+"""Signing in and out, and the pages nobody sees without signing in."""
+
+import pytest
+
+from tests.integration.conftest import PASSWORD, csrf_token
+
+
+def test_signing_in_opens_the_panel(client, auth):
+    auth.make_user("administrator", "ada@school.example.org", name="Ada Lovelace")
+
+    response = auth.login("ADA@school.example.org")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/admin/"
+    assert "Ada Lovelace" in client.get("/admin/").get_data(as_text=True)
+
+
+def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(client, auth):
+    auth.make_user("administrator", "ada@school.example.org")
+
+    response = auth.login("ada@school.example.org", "not the password")
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "do not match an active account" in page
+    assert client.get("/admin/programme/").status_code == 302
+
+
+def test_an_unknown_email_gets_the_same_message(client, auth):
+    response = auth.login("nobody@school.example.org")
+
+    assert "do not match an active account" in response.get_data(as_text=True)
+
+
+def test_a_deactivated_account_cannot_sign_in(client, auth):
+    user = auth.make_user("facilitator")
+    user.active = False
+    from admin.extensions import db
+
+    db.session.commit()
+
+    response = auth.login(user.email)
+
+    assert "do not match an active account" in response.get_data(as_text=True)
+
+
+def test_sign_in_without_a_csrf_token_is_refused(client, auth):
+    auth.make_user("administrator", "ada@school.example.org")
+
+    response = client.post(
+        "/login", data={"email": "ada@school.example.org", "password": PASSWORD}
+    )
+
+    assert response.status_code == 400
+    assert client.get("/admin/programme/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("/admin/programme/", "/admin/programme/"),
+        ("https://evil.example/", "/admin/"),
+        ("//evil.example/", "/admin/"),
+        ("/\\evil.example", "/admin/"),
+        ("javascript:alert(1)", "/admin/"),
+    ],
+)
+def test_next_only_leads_to_this_site(client, auth, target, expected):
+    auth.make_user("administrator", "ada@school.example.org")
+    token = csrf_token(client)
+
+    response = client.post(
+        "/login",
+        query_string={"next": target},
+        data={
+            "email": "ada@school.example.org",
+            "password": PASSWORD,
+            "csrf_token": token,
+        },
+    )
+
+    assert response.headers["Location"] == expected
+
+
+def test_signing_out_closes_the_panel(client, auth):
+    auth.login_as("administrator")
+
+    response = auth.logout()
+
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 302
+
+
+def test_every_admin_page_asks_a_signed_out_visitor_to_sign_in(app, client):
+    admin_rules = [
+        rule
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/admin")
+        and "static" not in rule.endpoint
+        and not rule.arguments
+    ]
+    assert len(admin_rules) > 10
+
+    for rule in admin_rules:
+        response = client.get(rule.rule)
+        assert response.status_code in (302, 401, 403, 404, 405), rule.rule
+        if response.status_code == 302:
+            assert "/login" in response.headers["Location"], rule.rule
+
+
+def test_repeated_failed_sign_ins_are_slowed_down(app, client, auth):
+    app.config["PLP_LOGIN_RATE_LIMIT"] = "10/minute"
+    auth.make_user("administrator", "ada@school.example.org")
+
+    statuses = [
+        auth.login("ada@school.example.org", "wrong").status_code for _ in range(12)
+    ]
+
+    assert statuses[:10] == [200] * 10
+    assert statuses[-1] == 429
