@@ -2,7 +2,7 @@
 
 from flask import Flask, redirect, url_for
 
-from admin import auth, cli, panel
+from admin import auth, cli, logs, panel
 from admin.config import load_settings
 from admin.extensions import csrf, db, limiter, migrate
 
@@ -13,6 +13,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_settings(app.instance_path))
     app.config.update(config or {})
 
+    logs.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory="migrations", render_as_batch=True)
     csrf.init_app(app)
