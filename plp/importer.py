@@ -75,6 +75,9 @@ BEFORE_DISCLOSURE = (MatchState.SHORTLISTED, MatchState.PROPOSED)
 LARGEST_AMOUNT = Decimal("1000000000000000")
 LARGEST_WHOLE_NUMBER = 2**31 - 1
 
+# How far down the template offers its drop-down lists.
+TEMPLATE_ROWS = 5000
+
 IMPORT_NOTE = "Imported from the School's workbook."
 CONSENT_NOTE = "Given before the School moved to PLP Manager; imported."
 
@@ -115,10 +118,14 @@ class ImportRefused(DomainError):
         super().__init__(f"Nothing was imported: the workbook has {count} {noun}.")
 
 
-def _problem_order(problem: Problem) -> tuple[int, int]:
-    names = [spec.name for spec in SHEETS]
-    sheet = names.index(problem.sheet) if problem.sheet in names else -1
-    return (sheet, problem.row or 0)
+def _problem_order(problem: Problem) -> tuple[int, int, int]:
+    """Order problems as a reader goes through the workbook: sheet, row, column."""
+    for sheet_index, spec in enumerate(SHEETS):
+        if spec.name == problem.sheet:
+            headers = [column.header for column in spec.columns]
+            column = headers.index(problem.column) if problem.column in headers else -1
+            return (sheet_index, problem.row or 0, column)
+    return (-1, 0, -1)
 
 
 @dataclass
@@ -1101,11 +1108,11 @@ def _add_template_sheet(workbook: Workbook, spec: SheetSpec) -> None:
     for index, column in enumerate(spec.columns, start=1):
         letter = get_column_letter(index)
         sheet.cell(row=1, column=index).font = Font(bold=True)
-        sheet.column_dimensions[letter].width = max(14, len(column.header) + 4)
-        # Text-formatted cells keep what is typed as text, so a campaign that
-        # begins with "=" does not turn into a formula.
-        for row in range(2, 502):
-            sheet.cell(row=row, column=index).number_format = column.number_format
+        dimension = sheet.column_dimensions[letter]
+        dimension.width = max(14, len(column.header) + 4)
+        # A text-formatted column keeps what is typed as text, so a campaign
+        # that begins with "=" does not turn into a formula.
+        dimension.number_format = column.number_format
         if column.choices:
             _add_choice_list(sheet, letter, column.choices)
 
@@ -1119,5 +1126,5 @@ def _add_choice_list(sheet, letter: str, choices: tuple[str, ...]) -> None:
         showErrorMessage=True,
         error="Choose one of: " + ", ".join(choices),
     )
-    validation.add(f"{letter}2:{letter}501")
+    validation.add(f"{letter}2:{letter}{TEMPLATE_ROWS}")
     sheet.add_data_validation(validation)
