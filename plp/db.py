@@ -4,9 +4,10 @@ import sqlite3
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Numeric, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.sql import operators
 from sqlalchemy.types import TypeDecorator
 
 # Named constraints keep Alembic's batch migrations on SQLite deterministic.
@@ -25,21 +26,57 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# Operators whose plain-number operand is a factor, not an amount: it must not
+# be scaled into whole units (amount * 2 doubles the amount, not times 200).
+_FACTOR_OPERATORS = (operators.mul, operators.truediv, operators.floordiv)
+
+
+class _ScaledComparator(TypeDecorator.Comparator):
+    """Keep the decimal type on SQL arithmetic, so results come back scaled."""
+
+    __slots__ = ()
+
+    def _adapt_expression(self, op, other_comparator):
+        other = other_comparator.type
+        same_unit = (
+            isinstance(other, ScaledDecimal) and other.places == self.type.places
+        )
+        if op in (operators.add, operators.sub) and same_unit:
+            return op, self.type
+        if op in _FACTOR_OPERATORS and not isinstance(other, ScaledDecimal):
+            return op, self.type
+        if op is operators.truediv and same_unit:
+            return op, Numeric()
+        return super()._adapt_expression(op, other_comparator)
+
+
 class ScaledDecimal(TypeDecorator):
     """Store an exact decimal as a whole number of its smallest unit.
 
     SQLite has no exact decimal type: a NUMERIC column there is a float, and
     sums drift (ten times 0.10 is not 1.00). Keeping whole units in a BIGINT
     makes storage and SQL sums exact on SQLite and PostgreSQL alike.
+
+    SQL arithmetic keeps the unit: sums, differences of two amounts and an
+    amount times or divided by a plain number come back as decimals. An
+    average is not typed by SQLAlchemy; wrap it as
+    `type_coerce(func.avg(column), column.type)` to read it as an amount.
     """
 
     impl = BigInteger
     cache_ok = True
+    comparator_factory = _ScaledComparator
 
     def __init__(self, places: int):
         super().__init__()
         self.places = places
         self.unit = Decimal(1).scaleb(-places)
+
+    def coerce_compared_value(self, op, value):
+        """Bind a factor as a plain number and anything else as an amount."""
+        if op in _FACTOR_OPERATORS:
+            return Numeric() if isinstance(value, Decimal | float) else Integer()
+        return self
 
     def process_bind_param(self, value, dialect):
         """Turn a decimal into whole units, refusing any that would be lost."""
@@ -52,10 +89,18 @@ class ScaledDecimal(TypeDecorator):
         return int(units)
 
     def process_result_value(self, value, dialect):
-        """Turn whole units back into a decimal with the column's places."""
+        """Turn whole units back into a decimal with the column's places.
+
+        A division or an average can yield a fraction of a unit; it is
+        returned as it is rather than cut off.
+        """
         if value is None:
             return None
-        return (Decimal(int(value)) * self.unit).quantize(self.unit)
+        units = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        amount = units.scaleb(-self.places)
+        if units == units.to_integral_value():
+            return amount.quantize(self.unit)
+        return amount
 
     @property
     def python_type(self):

@@ -40,8 +40,24 @@ def restrict_to_programmes(query: Select, user: User, programme_id_column) -> Se
     return query.where(false())
 
 
+# How rows of a model that has no programme_id reach one: the key to the
+# parent record, and the parent's model.
+_PARENTS = {
+    "Need": ("assessment_id", "NeedsAssessment"),
+    "BudgetLine": ("budget_id", "Budget"),
+    "BudgetRevision": ("budget_id", "Budget"),
+    "AgendaItem": ("agenda_id", "LearningAgenda"),
+    "ProgressUpdate": ("item_id", "AgendaItem"),
+    "Consent": ("match_id", "Match"),
+    "MentoringSession": ("agreement_id", "Agreement"),
+}
+
+# Records that name people but belong to no programme; directors see none.
+_PERSONAL_RECORDS = ("Mentor", "User")
+
+
 def _programme_link(model):
-    """Return the column or subquery that ties a model's rows to programmes.
+    """Return the column, or parent key and model, that ties rows to programmes.
 
     Returns None for records that belong to no programme (the mentor pool,
     seminars, exchange rates, staff).
@@ -50,26 +66,26 @@ def _programme_link(model):
 
     if model is m.Programme:
         return m.Programme.id
-    if hasattr(model, "programme_id"):
-        return model.programme_id
-    parents = {
-        m.Need: (m.Need.assessment_id, m.NeedsAssessment),
-        m.BudgetLine: (m.BudgetLine.budget_id, m.Budget),
-        m.BudgetRevision: (m.BudgetRevision.budget_id, m.Budget),
-        m.AgendaItem: (m.AgendaItem.agenda_id, m.LearningAgenda),
-        m.MentoringSession: (m.MentoringSession.agreement_id, m.Agreement),
-    }
-    if model in parents:
-        return parents[model]
-    if model is m.ProgressUpdate:
-        return (m.ProgressUpdate.item_id, m.AgendaItem)
-    return None
+    if model.__name__ in _PARENTS:
+        key, parent = _PARENTS[model.__name__]
+        return getattr(model, key), getattr(m, parent)
+    return getattr(model, "programme_id", None)
 
 
 def scope_query(query: Select, model, user: User) -> Select:
-    """Limit a query over any model to the rows the user's work covers."""
+    """Limit a query over any model to the rows the user's work covers.
+
+    Administrators see everything. Each member of staff sees the audit events
+    of what they did themselves; directors see no records that name people.
+    """
     from plp import models as m
 
+    if user.role == Role.ADMINISTRATOR:
+        return query
+    if model is m.AuditEvent:
+        return query.where(m.AuditEvent.actor_id == user.id)
+    if user.role == Role.DIRECTOR and model.__name__ in _PERSONAL_RECORDS:
+        return query.where(false())
     if sees_all_programmes(user):
         return query
     if model is m.Client:
@@ -77,10 +93,10 @@ def scope_query(query: Select, model, user: User) -> Select:
     link = _programme_link(model)
     if link is None:
         return query
-    return query.where(_in_scope(model, link, user))
+    return query.where(_in_scope(link, user))
 
 
-def _in_scope(model, link, user: User):
+def _in_scope(link, user: User):
     if not isinstance(link, tuple):
         return restrict_to_programmes(select(link), user, link).whereclause
     foreign_key, parent = link

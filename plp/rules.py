@@ -3,17 +3,25 @@
 Admin forms, inline edits, bulk actions, the import and the command line all
 end in a flush of a SQLAlchemy session. Checking the rules here, rather than
 in each way in, means none of them can forget one.
+
+A flush can carry a whole School (the demo data loads tens of thousands of
+programmes), so the checks look only at the attributes a flush changes and
+read what the session already holds before asking the database; a new record
+whose relatives are new too costs no query at all.
 """
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import event, func, inspect, select
+from sqlalchemy import Table, event, inspect, select
 from sqlalchemy.orm import Session
 
-from plp.db import Money
-from plp.enums import AgreementStatus, ProgrammeStatus
+from plp.db import Base, ScaledDecimal, UTCDateTime
+from plp.enums import FUNDING_SECURED, MATCH_STATES_DISCLOSED, AgreementStatus
+from plp.enums import ProgrammeStatus as Status
 from plp.errors import InvalidValue, RecordInUse, RuleBroken
 from plp.models import (
     AgendaItem,
@@ -25,19 +33,22 @@ from plp.models import (
     Client,
     Consent,
     ExchangeRate,
+    Expense,
     FundingApplication,
     LearningAgenda,
+    Match,
     Mentor,
+    MentoringSession,
+    Need,
+    NeedsAssessment,
     Programme,
+    ProgressUpdate,
     Seminar,
+    SeminarEnrolment,
     User,
 )
-from plp.values import (
-    check_dates_in_order,
-    check_money,
-    parse_currency,
-    parse_email,
-)
+from plp.permissions import REVISION_ROLES
+from plp.values import check_dates_in_order, parse_currency, parse_email, parse_exact
 
 _RULES: dict[type, list[Callable]] = defaultdict(list)
 
@@ -46,6 +57,18 @@ _SIGNED_MONEY = {(BudgetRevision, "amount_change")}
 
 # Records that are written once and never changed or deleted.
 _APPEND_ONLY = (AuditEvent, Consent, BudgetRevision)
+
+# What to do instead, said when a record others depend on cannot be deleted.
+_INSTEAD_OF_DELETING = {
+    User: "Deactivate the account instead.",
+    Mentor: "Mark the mentor unavailable instead.",
+    Programme: "Withdraw the programme instead.",
+}
+
+# Rows read per query when ids are looked up in bulk.
+_CHUNK = 500
+
+ZERO = Decimal("0.00")
 
 
 def rule(*model_classes: type) -> Callable:
@@ -59,45 +82,224 @@ def rule(*model_classes: type) -> Callable:
     return register
 
 
-def label_of(obj) -> str:
-    """Return how a record is called in a message: its kind and its name."""
-    kind = type(obj).__name__
-    words = "".join(f" {c.lower()}" if c.isupper() else c for c in kind).strip()
-    return words
+def label_of(obj_or_class) -> str:
+    """Return how a kind of record is called in a message, e.g. budget line."""
+    kind = obj_or_class if isinstance(obj_or_class, type) else type(obj_or_class)
+    name = kind.__name__
+    return "".join(f" {c.lower()}" if c.isupper() else c for c in name).strip()
+
+
+class PendingChanges:
+    """What one flush is about to write, gathered once so the rules stay cheap."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.new = list(session.new)
+        self.deleted = session.deleted
+        self.dirty = [
+            obj
+            for obj in session.dirty
+            if session.is_modified(obj, include_collections=False)
+        ]
+        self.changed = self.new + self.dirty
+        self.agendas: dict[int, LearningAgenda] = {}
+        self.revised_budgets: dict[int, Budget] = {}
+        self.mentors: dict[int, Mentor] = {}
+        self._children: dict[tuple, dict] = {}
+        self._stored: dict[type, set] = {}
+
+    def changed_of(self, model: type) -> list:
+        """Return the new and changed records of one class."""
+        return [obj for obj in self.changed if isinstance(obj, model)]
+
+    def children_of(self, parent, model: type, relation: str, key: str) -> list:
+        """Return the new and changed records of a class that point at a parent."""
+        index_key = (model, relation)
+        if index_key not in self._children:
+            index = defaultdict(list)
+            for child in self.changed_of(model):
+                index[parent_ref(child, relation, key)].append(child)
+            self._children[index_key] = index
+        index = self._children[index_key]
+        found = list(index.get(parent, ()))
+        if parent.id is not None:
+            found += index.get(parent.id, ())
+        return found
+
+    def stored_ids_in_session(self, model: type) -> set:
+        """Return the ids of stored records of a class this flush changes or deletes.
+
+        The database's copy of these rows is out of date: the session's counts.
+        """
+        if model not in self._stored:
+            self._stored[model] = {
+                inspect(obj).identity[0]
+                for obj in [*self.dirty, *self.deleted]
+                if isinstance(obj, model) and inspect(obj).identity
+            }
+        return self._stored[model]
+
+    def recheck_agenda(self, agenda: LearningAgenda | None) -> None:
+        """Check once, at the end of the flush, that an agenda fits its budget."""
+        if agenda is not None and agenda not in self.deleted:
+            self.agendas[id(agenda)] = agenda
+
+    def recheck_mentor(self, mentor: Mentor | None) -> None:
+        """Count a mentor's active agreements once, at the end of the flush."""
+        if mentor is not None:
+            self.mentors[id(mentor)] = mentor
 
 
 @event.listens_for(Session, "before_flush")
 def _check_pending_changes(session: Session, flush_context, instances) -> None:
     """Refuse the whole flush if any pending change breaks a rule."""
     with session.no_autoflush:
-        for obj in list(session.deleted):
-            _check_deletion(session, obj)
-        for obj in list(session.dirty):
-            if isinstance(obj, _APPEND_ONLY) and session.is_modified(obj):
-                raise RuleBroken(f"A {label_of(obj)} cannot be changed once written.")
-        for obj in list(session.new) + list(session.dirty):
-            if obj in session.dirty and not session.is_modified(obj):
-                continue
-            _check_money_columns(obj)
-            for model_class, checks in _RULES.items():
-                if isinstance(obj, model_class):
-                    for check in checks:
-                        check(session, obj)
+        pending = PendingChanges(session)
+        _check_deletions(pending)
+
+        for obj in pending.dirty:
+            if isinstance(obj, _APPEND_ONLY):
+                raise RuleBroken(
+                    f"A {label_of(obj)} is part of the record and cannot be "
+                    "changed once written; record a new one instead."
+                )
+
+        for obj in pending.changed:
+            _check_columns(obj)
+            for check in _checks_for(type(obj)):
+                check(pending, obj)
+
+        _check_revised_budgets(pending)
+        _check_agendas(pending)
+        _check_capacities(pending)
 
 
-def _check_money_columns(obj) -> None:
-    """Refuse amounts with more than two decimals and negatives where meaningless."""
-    mapper = inspect(type(obj))
-    for column_attr in mapper.column_attrs:
-        column = column_attr.columns[0]
-        if not isinstance(column.type, Money):
+@cache
+def _checks_for(model: type) -> list[Callable]:
+    return [
+        check
+        for model_class, checks in _RULES.items()
+        if issubclass(model, model_class)
+        for check in checks
+    ]
+
+
+# What changed, and what a change points at.
+
+
+def is_new(obj) -> bool:
+    """Tell whether a record has not been written yet."""
+    return inspect(obj).pending or inspect(obj).transient
+
+
+def changed(obj, *keys: str) -> bool:
+    """Tell whether a record is new or any of these attributes changed."""
+    if is_new(obj):
+        return True
+    attrs = inspect(obj).attrs
+    return any(attrs[key].history.has_changes() for key in keys)
+
+
+def value_of(obj, key: str):
+    """Return an attribute, or for a new record the default the insert will use."""
+    value = getattr(obj, key)
+    if value is None and is_new(obj):
+        default = inspect(type(obj)).columns[key].default
+        if default is not None and default.is_scalar:
+            return default.arg
+    return value
+
+
+def parent_ref(child, relation: str, key: str):
+    """Return what a record points at: the parent object, or only its id.
+
+    A relationship set in this session wins, as it does when the flush writes
+    the foreign key; otherwise a loaded parent, otherwise the key itself.
+    """
+    attrs = inspect(child).attrs
+    added = attrs[relation].history.added
+    if added:
+        return added[0]
+    if relation in child.__dict__ and not attrs[key].history.has_changes():
+        return child.__dict__[relation]
+    return getattr(child, key)
+
+
+def refers_to(ref, parent) -> bool:
+    """Tell whether a reference from `parent_ref` is this parent."""
+    if ref is None or parent is None:
+        return False
+    if isinstance(ref, Base):
+        return ref is parent
+    return parent.id is not None and ref == parent.id
+
+
+def resolve(session: Session, child, relation: str, key: str, model: type):
+    """Return the parent object a record points at, or None."""
+    ref = parent_ref(child, relation, key)
+    if ref is None or isinstance(ref, Base):
+        return ref
+    return session.get(model, ref)
+
+
+def _name(programme: Programme | None) -> str:
+    if programme is None:
+        return "the programme"
+    return programme.reference or "the new programme"
+
+
+def _budget_name(pending: PendingChanges, budget: Budget) -> str:
+    programme = resolve(pending.session, budget, "programme", "programme_id", Programme)
+    return f"the budget of {_name(programme)}"
+
+
+# Columns every record shares: exact amounts and moments in time.
+
+
+@cache
+def _typed_columns(model: type) -> tuple[tuple[str, object], ...]:
+    return tuple(
+        (column_attr.key, column_attr.columns[0].type)
+        for column_attr in inspect(model).column_attrs
+        if isinstance(column_attr.columns[0].type, ScaledDecimal | UTCDateTime)
+    )
+
+
+def _check_columns(obj) -> None:
+    """Refuse inexact amounts, unwanted negatives and moments without a zone."""
+    for key, column_type in _typed_columns(type(obj)):
+        value = getattr(obj, key)
+        if value is None or not changed(obj, key):
             continue
-        value = getattr(obj, column_attr.key)
-        if value is None:
+        label = _field_label(key)
+        if isinstance(column_type, UTCDateTime):
+            _check_moment(value, label)
             continue
-        signed = (type(obj), column_attr.key) in _SIGNED_MONEY
-        check_money(
-            Decimal(value), _field_label(column_attr.key), allow_negative=signed
+        amount = _exact(value, column_type.places, label)
+        if amount < 0 and (type(obj), key) not in _SIGNED_MONEY:
+            raise InvalidValue(f"{label}: {amount} is negative; give 0 or more")
+        if amount != value or not isinstance(value, Decimal):
+            setattr(obj, key, amount)
+
+
+def _exact(value, places: int, label: str) -> Decimal:
+    try:
+        return parse_exact(value, places, "a number")
+    except InvalidValue as problem:
+        advice = (
+            "; give it exactly, it is never rounded"
+            if "decimals" in str(problem)
+            else ""
+        )
+        raise InvalidValue(f"{label}: {problem}{advice}") from None
+
+
+def _check_moment(value, label: str) -> None:
+    if not isinstance(value, datetime):
+        raise InvalidValue(f"{label}: {value} is not a date and time")
+    if value.utcoffset() is None:
+        raise InvalidValue(
+            f"{label}: {value} has no time zone; give the moment with its zone"
         )
 
 
@@ -105,259 +307,643 @@ def _field_label(key: str) -> str:
     return key.replace("_", " ").capitalize()
 
 
-def _check_deletion(session: Session, obj) -> None:
-    """Refuse to delete a record that other records still depend on."""
+def _field(label: str, parse: Callable, value):
+    try:
+        return parse(value)
+    except InvalidValue as problem:
+        raise InvalidValue(f"{label}: {problem}") from None
+
+
+# Deleting.
+
+
+def _check_deletions(pending: PendingChanges) -> None:
+    """Refuse deletions of the record and of records others depend on."""
+    for obj in pending.deleted:
+        _check_deletable(pending, obj)
+    doomed = _rows_of(pending.deleted)
+    if not doomed or not _blocking_rows(pending.session, doomed):
+        return
+
+    for obj in pending.deleted:
+        dependants = count_dependants(pending.session, obj)
+        if dependants:
+            raise RecordInUse(_in_use_message(obj, dependants))
+    raise RecordInUse("These records cannot be deleted: other records depend on them.")
+
+
+def _check_deletable(pending: PendingChanges, obj) -> None:
     if isinstance(obj, _APPEND_ONLY):
-        raise RuleBroken(f"A {label_of(obj)} cannot be deleted.")
-    budget = obj.budget if isinstance(obj, BudgetLine) else None
-    if (
-        budget is not None
-        and was_agreed_before(budget)
-        and budget not in session.deleted
-    ):
         raise RuleBroken(
-            "The budget is agreed: its lines change only through a budget revision."
+            f"A {label_of(obj)} is part of the record and cannot be deleted."
         )
-    dependants = count_dependants(session, obj)
-    if dependants:
-        listing = ", ".join(f"{count} {table}" for table, count in dependants.items())
-        raise RecordInUse(
-            f"This {label_of(obj)} cannot be deleted: {listing} still refer to it."
+    if isinstance(obj, Budget) and was_agreed_before(obj):
+        raise RuleBroken(
+            f"{_budget_name(pending, obj).capitalize()} is agreed with the client "
+            "and cannot be deleted; withdraw the programme instead."
         )
+    if isinstance(obj, BudgetLine):
+        budget = obj.budget
+        if budget not in pending.deleted and was_agreed_before(budget):
+            raise RuleBroken(_lines_fixed_message(pending, budget))
+
+
+def _in_use_message(obj, dependants: dict[str, int]) -> str:
+    listing = ", ".join(f"{count} {kind}" for kind, count in dependants.items())
+    verb = "depends" if list(dependants.values()) == [1] else "depend"
+    instead = _INSTEAD_OF_DELETING.get(type(obj), "Remove or reassign those first.")
+    return (
+        f"This {label_of(obj)} cannot be deleted: {listing} still {verb} on it. "
+        f"{instead}"
+    )
 
 
 def count_dependants(session: Session, obj) -> dict[str, int]:
-    """Count the rows of other tables that refer to a record and would block it.
+    """Count, by kind, the records that stop this one from being deleted.
 
-    Rows whose foreign key cascades on delete are not counted themselves, but
-    what refers to them is, since deleting them would be blocked in turn.
+    Rows the database deletes along with it (ON DELETE CASCADE) are followed
+    down to what refers to them in turn; rows already being deleted in this
+    session do not count.
     """
-    table = inspect(type(obj)).local_table
-    identity = inspect(obj).identity
-    if identity is None:
+    if not inspect(obj).identity:
         return {}
-    return _dependants_of_rows(session, table, [identity[0]], depth=0)
-
-
-def _dependants_of_rows(session: Session, table, ids: list, depth: int) -> dict:
-    found: dict[str, int] = {}
-    if depth > 3 or not ids:
-        return found
-    deleted_ids = _ids_being_deleted(session)
-    for other in table.metadata.sorted_tables:
-        for fk in other.foreign_keys:
-            if fk.column.table is not table:
-                continue
-            referring = select(other.c.id).where(fk.parent.in_(ids))
-            rows = [
-                row_id
-                for row_id in session.execute(referring).scalars()
-                if (other.name, row_id) not in deleted_ids
-            ]
-            if not rows:
-                continue
-            if fk.ondelete == "CASCADE":
-                nested = _dependants_of_rows(session, other, rows, depth + 1)
-                for name, count in nested.items():
-                    found[name] = found.get(name, 0) + count
-            else:
-                name = other.name.replace("_", " ")
-                found[name] = found.get(name, 0) + len(rows)
-    return found
-
-
-def _ids_being_deleted(session: Session) -> set[tuple[str, int]]:
+    doomed = _rows_of([obj, *session.deleted])
+    blocking = _blocking_rows(session, doomed)
+    kinds = _kind_of_table()
     return {
-        (inspect(type(obj)).local_table.name, inspect(obj).identity[0])
-        for obj in session.deleted
-        if inspect(obj).identity
+        _plural(kinds[table], len(ids)): len(ids)
+        for table, ids in sorted(blocking.items(), key=lambda item: item[0].name)
     }
 
 
-def was_agreed_before(budget: Budget) -> bool:
-    """Tell whether a budget was already agreed before the pending changes."""
-    state = inspect(budget)
-    if state.pending or state.transient:
-        return False
-    history = state.attrs.agreed_total.history
-    if history.deleted:
-        return history.deleted[0] is not None
-    return budget.agreed_total is not None
+def _plural(kind: type, count: int) -> str:
+    label = label_of(kind)
+    if count == 1:
+        return label
+    return kind.__table__.name.replace("_", " ")
 
 
-@rule(User)
-def _user_email(session: Session, user: User) -> None:
-    user.email = parse_email(user.email)
+def _rows_of(objects: Iterable) -> dict[Table, set]:
+    rows: dict[Table, set] = defaultdict(set)
+    for obj in objects:
+        identity = inspect(obj).identity
+        if identity:
+            rows[inspect(type(obj)).local_table].add(identity[0])
+    return rows
 
 
-@rule(Client, Mentor)
-def _person_email(session: Session, person) -> None:
-    if not (person.name or "").strip():
+def _blocking_rows(session: Session, doomed: dict[Table, set]) -> dict[Table, set]:
+    """Return the rows outside what is deleted that refer to what is deleted."""
+    doomed = {table: set(ids) for table, ids in doomed.items()}
+    referring: dict[Table, set] = defaultdict(set)
+    frontier = dict(doomed)
+
+    while frontier:
+        next_frontier: dict[Table, set] = defaultdict(set)
+        for table, ids in frontier.items():
+            for key_column, cascades in _keys_referring_to(table):
+                child = key_column.table
+                rows = _ids_where(session, child, key_column, ids)
+                if not cascades:
+                    referring[child] |= rows
+                    continue
+                fresh = rows - doomed.setdefault(child, set())
+                doomed[child] |= fresh
+                next_frontier[child] |= fresh
+        frontier = {table: ids for table, ids in next_frontier.items() if ids}
+
+    blocking = {
+        table: ids - doomed.get(table, set()) for table, ids in referring.items()
+    }
+    return {table: ids for table, ids in blocking.items() if ids}
+
+
+@cache
+def _keys_referring_to(table: Table) -> tuple:
+    # A key the database sets to NULL on delete blocks nothing.
+    return tuple(
+        (fk.parent, fk.ondelete == "CASCADE")
+        for other in Base.metadata.sorted_tables
+        for fk in other.foreign_keys
+        if fk.column.table is table and fk.ondelete != "SET NULL"
+    )
+
+
+@cache
+def _kind_of_table() -> dict[Table, type]:
+    return {mapper.local_table: mapper.class_ for mapper in Base.registry.mappers}
+
+
+def _ids_where(session: Session, table: Table, key_column, values: set) -> set:
+    found: set = set()
+    values = sorted(values)
+    for start in range(0, len(values), _CHUNK):
+        chunk = values[start : start + _CHUNK]
+        query = select(table.c.id).where(key_column.in_(chunk))
+        found.update(session.execute(query).scalars())
+    return found
+
+
+# People and staff.
+
+
+@rule(User, Client, Mentor)
+def _person_named_with_email(pending: PendingChanges, person) -> None:
+    if changed(person, "name") and not (person.name or "").strip():
         raise InvalidValue("Name: a name is required")
-    person.email = parse_email(person.email)
+    if changed(person, "email"):
+        person.email = _field("Email", parse_email, person.email)
 
 
 @rule(Mentor)
-def _capacity_covers_agreements(session: Session, mentor: Mentor) -> None:
-    if mentor.capacity is None or mentor.capacity < 0:
-        raise InvalidValue(f"Capacity: {mentor.capacity} is negative")
-    if mentor.id is None:
+def _capacity_not_negative(pending: PendingChanges, mentor: Mentor) -> None:
+    if not changed(mentor, "capacity"):
         return
-    running = active_agreement_count(session, mentor.id)
-    if running > mentor.capacity:
-        raise RuleBroken(
-            f"Capacity: {mentor.alias_code} has {running} active agreements, "
-            f"more than a capacity of {mentor.capacity}."
+    capacity = value_of(mentor, "capacity")
+    if capacity is None or capacity < 0:
+        raise InvalidValue(
+            f"Capacity: {capacity} is not a number of clients; give 0 or more"
         )
+    if not is_new(mentor):
+        pending.recheck_mentor(mentor)
 
 
 def active_agreement_count(session: Session, mentor_id: int) -> int:
-    """Count a mentor's running agreements, pending changes included."""
-    query = select(func.count(Agreement.id)).where(
-        Agreement.mentor_id == mentor_id,
-        Agreement.status == AgreementStatus.ACTIVE,
+    """Count a mentor's running agreements as the database holds them."""
+    return len(_active_agreement_ids(session, [mentor_id]).get(mentor_id, ()))
+
+
+def _active_agreement_ids(session: Session, mentor_ids: list[int]) -> dict:
+    found: dict[int, set] = defaultdict(set)
+    for start in range(0, len(mentor_ids), _CHUNK):
+        query = select(Agreement.mentor_id, Agreement.id).where(
+            Agreement.mentor_id.in_(mentor_ids[start : start + _CHUNK]),
+            Agreement.status == AgreementStatus.ACTIVE,
+        )
+        for mentor_id, agreement_id in session.execute(query):
+            found[mentor_id].add(agreement_id)
+    return found
+
+
+def _check_capacities(pending: PendingChanges) -> None:
+    """Refuse a mentor more active agreements than their capacity."""
+    if not pending.mentors:
+        return
+    mentors = list(pending.mentors.values())
+    by_id = {mentor.id: mentor for mentor in mentors if mentor.id is not None}
+    stored = _active_agreement_ids(pending.session, list(by_id))
+    in_session = pending.stored_ids_in_session(Agreement)
+
+    running: dict[int, int] = defaultdict(int)
+    for mentor_id, ids in stored.items():
+        running[id(by_id[mentor_id])] += len(ids - in_session)
+    for agreement in pending.changed_of(Agreement):
+        if value_of(agreement, "status") != AgreementStatus.ACTIVE:
+            continue
+        ref = parent_ref(agreement, "mentor", "mentor_id")
+        mentor = ref if isinstance(ref, Base) else by_id.get(ref)
+        if mentor is not None:
+            running[id(mentor)] += 1
+
+    for mentor in mentors:
+        _check_capacity(mentor, running[id(mentor)])
+
+
+def _check_capacity(mentor: Mentor, running: int) -> None:
+    capacity = value_of(mentor, "capacity")
+    if running <= capacity:
+        return
+    if not is_new(mentor) and changed(mentor, "capacity"):
+        raise RuleBroken(
+            f"Capacity: {mentor.alias_code} has {running} active agreements, "
+            f"more than a capacity of {capacity}; end an agreement first."
+        )
+    places = "1 active agreement" if capacity == 1 else f"{capacity} active agreements"
+    raise RuleBroken(
+        f"{mentor.alias_code or 'The mentor'} is at capacity ({places} at most): "
+        "end one of their agreements or raise their capacity first."
     )
-    return session.execute(query).scalar_one()
+
+
+# Programmes and what plans them.
 
 
 @rule(Programme)
-def _programme_is_consistent(session: Session, programme: Programme) -> None:
-    programme.currency = parse_currency(programme.currency)
-    check_dates_in_order(
-        programme.start_date, programme.target_end_date, "Target end date"
-    )
-    if programme.status != ProgrammeStatus.ACTIVE:
-        return
-    if programme.facilitator_id is None and programme.facilitator is None:
-        raise RuleBroken(
-            f"{programme.reference} cannot be active without a learning facilitator."
+def _programme_is_consistent(pending: PendingChanges, programme: Programme) -> None:
+    if changed(programme, "currency"):
+        programme.currency = _field("Currency", parse_currency, programme.currency)
+    if changed(programme, "start_date", "target_end_date"):
+        check_dates_in_order(
+            programme.start_date,
+            programme.target_end_date,
+            "Target end date",
+            "start date",
         )
-    budget = programme.budget
+    if value_of(programme, "status") == Status.ACTIVE and changed(
+        programme, "status", "facilitator_id", "facilitator"
+    ):
+        _check_may_be_active(pending, programme)
+
+
+def _check_may_be_active(pending: PendingChanges, programme: Programme) -> None:
+    if parent_ref(programme, "facilitator", "facilitator_id") is None:
+        raise RuleBroken(
+            f"{_name(programme).capitalize()} cannot be active without a learning "
+            "facilitator: assign one first."
+        )
+    budget = budget_of(pending, programme)
     if budget is None or budget.agreed_total is None:
         raise RuleBroken(
-            f"{programme.reference} cannot be active before its budget is agreed."
+            f"{_name(programme).capitalize()} cannot be active before its budget "
+            "is agreed: agree the budget first."
         )
+
+
+def budget_of(pending: PendingChanges, programme: Programme | None) -> Budget | None:
+    """Return a programme's budget, one being added in this flush included."""
+    if programme is None:
+        return None
+    added = pending.children_of(programme, Budget, "programme", "programme_id")
+    budget = added[0] if added else programme.budget
+    return None if budget in pending.deleted else budget
+
+
+def agenda_of(pending: PendingChanges, programme: Programme | None):
+    """Return a programme's learning agenda, one being added in this flush included."""
+    if programme is None:
+        return None
+    added = pending.children_of(programme, LearningAgenda, "programme", "programme_id")
+    agenda = added[0] if added else programme.agenda
+    return None if agenda in pending.deleted else agenda
+
+
+def was_agreed_before(budget: Budget | None) -> bool:
+    """Tell whether a budget was already agreed before the pending changes."""
+    if budget is None:
+        return False
+    if is_new(budget):
+        return False
+    return stored_value(budget, "agreed_total") is not None
+
+
+def stored_value(obj, key: str):
+    """Return what the database holds for an attribute of a stored record.
+
+    An attribute set after a commit expired it has no old value in memory;
+    only then is the database asked.
+    """
+    history = inspect(obj).attrs[key].history
+    if history.deleted:
+        return history.deleted[0]
+    if not history.added:
+        return getattr(obj, key)
+    model = type(obj)
+    query = select(getattr(model, key)).where(model.id == inspect(obj).identity[0])
+    return inspect(obj).session.execute(query).scalar_one_or_none()
 
 
 @rule(Budget)
-def _agreed_total_is_a_baseline(session: Session, budget: Budget) -> None:
-    history = inspect(budget).attrs.agreed_total.history
-    if was_agreed_before(budget) and history.has_changes():
+def _agreed_total_is_a_baseline(pending: PendingChanges, budget: Budget) -> None:
+    if not changed(budget, "agreed_total"):
+        return
+    if was_agreed_before(budget):
         raise RuleBroken(
-            "The agreed total is a baseline: record a budget revision instead."
+            f"The agreed total of {_budget_name(pending, budget)} is a baseline: "
+            "record a budget revision to change it."
         )
+    if budget.agreed_total is not None:
+        programme = resolve(
+            pending.session, budget, "programme", "programme_id", Programme
+        )
+        pending.recheck_agenda(agenda_of(pending, programme))
 
 
 @rule(BudgetLine)
-def _lines_fixed_once_agreed(session: Session, line: BudgetLine) -> None:
-    budget = line.budget or session.get(Budget, line.budget_id)
-    if budget is not None and was_agreed_before(budget):
+def _lines_fixed_once_agreed(pending: PendingChanges, line: BudgetLine) -> None:
+    budget = resolve(pending.session, line, "budget", "budget_id", Budget)
+    if was_agreed_before(budget):
+        raise RuleBroken(_lines_fixed_message(pending, budget))
+    if not is_new(line) and changed(line, "budget_id", "budget"):
+        former_id = stored_value(line, "budget_id")
+        former = pending.session.get(Budget, former_id) if former_id else None
+        if was_agreed_before(former):
+            raise RuleBroken(_lines_fixed_message(pending, former))
+
+
+def _lines_fixed_message(pending: PendingChanges, budget: Budget) -> str:
+    return (
+        f"{_budget_name(pending, budget).capitalize()} is agreed: its lines no "
+        "longer change. Record a budget revision instead."
+    )
+
+
+@rule(BudgetRevision)
+def _revision_is_complete(pending: PendingChanges, revision: BudgetRevision) -> None:
+    session = pending.session
+    budget = resolve(session, revision, "budget", "budget_id", Budget)
+    if budget is None:
+        raise InvalidValue("Budget: a revision needs the budget it revises")
+    if budget.agreed_total is None:
         raise RuleBroken(
-            "The budget is agreed: its lines change only through a budget revision."
+            f"{_budget_name(pending, budget).capitalize()} is not agreed yet: "
+            "change its lines instead of recording a revision."
+        )
+    if not (revision.reason or "").strip():
+        raise InvalidValue("Reason: say why the budget changes")
+    if not revision.amount_change:
+        raise InvalidValue(
+            "Amount change: give the amount by which the budget changes (not zero)"
+        )
+    if revision.approved_on is None:
+        raise InvalidValue("Approved on: give the date the revision was approved")
+    _check_approver(resolve(session, revision, "approved_by", "approved_by_id", User))
+    line = resolve(session, revision, "budget_line", "budget_line_id", BudgetLine)
+    if line is not None and not refers_to(
+        parent_ref(line, "budget", "budget_id"), budget
+    ):
+        raise InvalidValue("Budget line: the line belongs to another budget")
+    pending.revised_budgets[id(budget)] = budget
+
+
+def _check_approver(approver: User | None) -> None:
+    if approver is None:
+        raise InvalidValue(
+            "Approved by: name the administrator or finance officer who approved it"
+        )
+    if approver.role not in REVISION_ROLES:
+        raise RuleBroken(
+            f"Approved by: {approver.name} is a {approver.role}; only an "
+            "administrator or a finance officer can approve a budget revision."
         )
 
 
-@rule(BudgetRevision)
-def _revision_applies_to_agreed_budget(session, revision: BudgetRevision) -> None:
-    budget = revision.budget or session.get(Budget, revision.budget_id)
-    if budget is None or budget.agreed_total is None:
-        raise RuleBroken("Only an agreed budget can be revised.")
-    if not (revision.reason or "").strip():
-        raise InvalidValue("Reason: a revision needs a reason")
-    if revision.amount_change == 0:
-        raise InvalidValue("Amount change: a revision must change the amount")
-    if revision.approved_by_id is None and revision.approved_by is None:
-        raise InvalidValue("Approved by: a revision needs an approver")
-    if budget.current_total is not None and budget.current_total < 0:
-        raise RuleBroken("The revision would make the budget negative.")
+def revised_total(pending: PendingChanges, budget: Budget) -> Decimal | None:
+    """Return a budget's agreed total with every revision applied, pending too."""
+    if budget.agreed_total is None:
+        return None
+    stored = ZERO
+    if budget.id is not None:
+        query = select(BudgetRevision.amount_change).where(
+            BudgetRevision.budget_id == budget.id
+        )
+        stored = sum(pending.session.execute(query).scalars(), ZERO)
+    added = pending.children_of(budget, BudgetRevision, "budget", "budget_id")
+    return budget.agreed_total + stored + sum((r.amount_change for r in added), ZERO)
+
+
+def _check_revised_budgets(pending: PendingChanges) -> None:
+    """Refuse revisions that leave a budget below zero; recheck the agenda."""
+    for budget in pending.revised_budgets.values():
+        total = revised_total(pending, budget)
+        if total < 0:
+            raise RuleBroken(
+                f"The revision would bring {_budget_name(pending, budget)} to "
+                f"{total}, below zero."
+            )
+        programme = resolve(
+            pending.session, budget, "programme", "programme_id", Programme
+        )
+        pending.recheck_agenda(agenda_of(pending, programme))
 
 
 @rule(AgendaItem)
-def _agenda_item_is_consistent(session: Session, item: AgendaItem) -> None:
-    check_dates_in_order(item.planned_start, item.due_date, "Due date")
-    if item.percent_done is not None and not 0 <= item.percent_done <= 100:
-        raise InvalidValue(f"Percent done: {item.percent_done} is not 0 to 100")
-    agenda = item.agenda or session.get(LearningAgenda, item.agenda_id)
-    if agenda is not None:
-        check_agenda_within_budget(session, agenda)
+def _agenda_item_is_consistent(pending: PendingChanges, item: AgendaItem) -> None:
+    if changed(item, "planned_start", "due_date"):
+        check_dates_in_order(item.planned_start, item.due_date, "Due date", "start")
+    if changed(item, "percent_done"):
+        _check_percent(item.percent_done)
+    if changed(item, "cost", "agenda_id", "agenda"):
+        agenda = resolve(pending.session, item, "agenda", "agenda_id", LearningAgenda)
+        pending.recheck_agenda(agenda)
+    if changed(item, "need_id", "need", "budget_line_id", "budget_line", "agenda"):
+        programme = _programme_of(pending, item)
+        _check_same_programme(pending, programme, item, "need", "Need")
+        _check_same_programme(pending, programme, item, "budget_line", "Budget line")
 
 
-@rule(BudgetRevision)
-def _revision_keeps_agenda_covered(session, revision: BudgetRevision) -> None:
-    budget = revision.budget or session.get(Budget, revision.budget_id)
-    agenda = budget.programme.agenda if budget else None
-    if agenda is not None:
-        check_agenda_within_budget(session, agenda)
+@rule(ProgressUpdate)
+def _progress_in_range(pending: PendingChanges, update: ProgressUpdate) -> None:
+    if changed(update, "percent_done"):
+        _check_percent(update.percent_done)
 
 
-def check_agenda_within_budget(session: Session, agenda: LearningAgenda) -> None:
-    """Refuse an agenda whose costs exceed the agreed budget and its revisions."""
-    programme = agenda.programme or session.get(Programme, agenda.programme_id)
-    budget = programme.budget if programme else None
-    if budget is None or budget.current_total is None:
+def _check_percent(percent: int | None) -> None:
+    if percent is not None and not 0 <= percent <= 100:
+        raise InvalidValue(f"Percent done: {percent} is not between 0 and 100")
+
+
+def agenda_cost(pending: PendingChanges, agenda: LearningAgenda) -> Decimal:
+    """Return what an agenda's items cost, the pending changes included."""
+    in_session = pending.stored_ids_in_session(AgendaItem)
+    total = ZERO
+    if agenda.id is not None:
+        query = select(AgendaItem.id, AgendaItem.cost).where(
+            AgendaItem.agenda_id == agenda.id
+        )
+        for item_id, cost in pending.session.execute(query):
+            if item_id not in in_session:
+                total += cost
+    for item in pending.children_of(agenda, AgendaItem, "agenda", "agenda_id"):
+        total += value_of(item, "cost") or ZERO
+    return total
+
+
+def _check_agendas(pending: PendingChanges) -> None:
+    """Refuse agenda costs above the agreed budget and its revisions."""
+    for agenda in pending.agendas.values():
+        programme = resolve(
+            pending.session, agenda, "programme", "programme_id", Programme
+        )
+        budget = budget_of(pending, programme)
+        if budget is None or budget.agreed_total is None:
+            continue
+        limit = revised_total(pending, budget)
+        cost = agenda_cost(pending, agenda)
+        if cost > limit:
+            currency = programme.currency if programme else ""
+            raise RuleBroken(
+                f"The learning agenda of {_name(programme)} would cost {cost} "
+                f"{currency}, more than its agreed budget of {limit} {currency}: "
+                f"record a budget revision of at least {cost - limit} first, "
+                "or lower the costs."
+            )
+
+
+# Which programme a record belongs to, to keep links within one programme.
+
+_PROGRAMME_PATH = {
+    NeedsAssessment: ("programme", "programme_id", Programme),
+    Budget: ("programme", "programme_id", Programme),
+    LearningAgenda: ("programme", "programme_id", Programme),
+    Need: ("assessment", "assessment_id", NeedsAssessment),
+    BudgetLine: ("budget", "budget_id", Budget),
+    AgendaItem: ("agenda", "agenda_id", LearningAgenda),
+    Match: ("programme", "programme_id", Programme),
+    Agreement: ("programme", "programme_id", Programme),
+    Expense: ("programme", "programme_id", Programme),
+    SeminarEnrolment: ("programme", "programme_id", Programme),
+}
+
+
+def _programme_of(pending: PendingChanges, obj) -> Programme | None:
+    """Return the programme a record belongs to, walking up through its parents."""
+    while obj is not None and not isinstance(obj, Programme):
+        relation, key, model = _PROGRAMME_PATH[type(obj)]
+        obj = resolve(pending.session, obj, relation, key, model)
+    return obj
+
+
+def _check_same_programme(
+    pending: PendingChanges, programme, obj, relation: str, label: str
+) -> None:
+    linked_model = inspect(type(obj)).relationships[relation].mapper.class_
+    key = f"{relation}_id"
+    linked = resolve(pending.session, obj, relation, key, linked_model)
+    if linked is None or programme is None:
         return
-    planned = sum(
-        (
-            item.cost or Decimal("0")
-            for item in agenda.items
-            if item not in session.deleted
-        ),
-        Decimal("0.00"),
+    owner = _programme_of(pending, linked)
+    if owner is not None and owner is not programme:
+        raise InvalidValue(
+            f"{label}: {linked} belongs to another programme; "
+            f"choose one of {_name(programme)}"
+        )
+
+
+# Spending, funding and agreements.
+
+
+@rule(Expense)
+def _expense_is_consistent(pending: PendingChanges, expense: Expense) -> None:
+    amount = expense.amount
+    if changed(expense, "amount") and amount is not None and amount <= 0:
+        raise InvalidValue(f"Amount: an expense must be more than zero, not {amount}")
+    if changed(expense, "programme_id", "programme", "budget_line_id", "budget_line"):
+        programme = _programme_of(pending, expense)
+        _check_same_programme(pending, programme, expense, "budget_line", "Budget line")
+
+
+@rule(FundingApplication)
+def _funding_is_consistent(pending: PendingChanges, application) -> None:
+    check_dates_in_order(
+        application.submitted_on, application.decided_on, "Decided on", "submitted on"
     )
-    if planned > budget.current_total:
-        raise RuleBroken(
-            f"The agenda of {programme.reference} would cost {planned} "
-            f"{programme.currency}, more than the agreed budget of "
-            f"{budget.current_total}: record a budget revision first."
+    asked = application.amount_asked
+    if changed(application, "amount_asked") and asked is not None and asked <= 0:
+        raise InvalidValue(f"Amount asked: must be more than zero, not {asked}")
+    awarded = application.amount_awarded
+    if awarded is not None and asked is not None and awarded > asked:
+        raise InvalidValue(f"Amount awarded: {awarded} is more than the {asked} asked")
+    status = value_of(application, "status")
+    if status in FUNDING_SECURED and awarded is None:
+        raise InvalidValue(
+            f"Amount awarded: an application that is {status} needs the amount"
         )
 
 
 @rule(Agreement)
-def _agreement_within_capacity(session: Session, agreement: Agreement) -> None:
-    check_dates_in_order(agreement.start_date, agreement.end_date, "End date")
-    if agreement.status != AgreementStatus.ACTIVE:
-        return
-    mentor = agreement.mentor or session.get(Mentor, agreement.mentor_id)
-    running = active_agreement_count(session, mentor.id)
-    history = inspect(agreement).attrs.status.history
-    already_counted = inspect(agreement).persistent and not history.has_changes()
-    if not already_counted:
-        running += 1
-    running += sum(
-        1
-        for other in session.new
-        if isinstance(other, Agreement)
-        and other is not agreement
-        and (other.mentor is mentor or other.mentor_id == mentor.id)
-        and other.status == AgreementStatus.ACTIVE
-    )
-    if running > mentor.capacity:
+def _agreement_is_consistent(pending: PendingChanges, agreement: Agreement) -> None:
+    if changed(agreement, "start_date", "end_date"):
+        check_dates_in_order(
+            agreement.start_date, agreement.end_date, "End date", "start date"
+        )
+    sessions = agreement.sessions_planned
+    if changed(agreement, "sessions_planned") and sessions is not None and sessions < 0:
+        raise InvalidValue(f"Sessions planned: {sessions} is negative; give 0 or more")
+    if changed(
+        agreement,
+        "match_id",
+        "match",
+        "mentor_id",
+        "mentor",
+        "programme_id",
+        "programme",
+    ):
+        _check_agreement_follows_match(pending, agreement)
+    if changed(agreement, "budget_line_id", "budget_line", "programme_id"):
+        programme = _programme_of(pending, agreement)
+        _check_same_programme(
+            pending, programme, agreement, "budget_line", "Budget line"
+        )
+    active = value_of(agreement, "status") == AgreementStatus.ACTIVE
+    if active and changed(agreement, "status", "mentor_id", "mentor"):
+        mentor = resolve(pending.session, agreement, "mentor", "mentor_id", Mentor)
+        pending.recheck_mentor(mentor)
+
+
+def _check_agreement_follows_match(pending: PendingChanges, agreement) -> None:
+    match = resolve(pending.session, agreement, "match", "match_id", Match)
+    if match is None:
+        raise InvalidValue("Match: an agreement needs the match it finalises")
+    if value_of(match, "state") not in MATCH_STATES_DISCLOSED:
         raise RuleBroken(
-            f"{mentor.alias_code} is at capacity ({mentor.capacity} active "
-            "agreements): end one or raise the capacity first."
+            "An agreement can only be made once both sides have agreed to "
+            f"disclosure; this match is still {value_of(match, 'state')}."
         )
-
-
-@rule(FundingApplication)
-def _funding_is_consistent(session, application: FundingApplication) -> None:
-    check_dates_in_order(application.submitted_on, application.decided_on, "Decided on")
-    awarded = application.amount_awarded
-    if awarded is not None and awarded > application.amount_asked:
+    mentor = parent_ref(match, "mentor", "mentor_id")
+    programme = parent_ref(match, "programme", "programme_id")
+    same_mentor = _same_ref(parent_ref(agreement, "mentor", "mentor_id"), mentor)
+    same_programme = _same_ref(
+        parent_ref(agreement, "programme", "programme_id"), programme
+    )
+    if not (same_mentor and same_programme):
         raise InvalidValue(
-            f"Amount awarded: {awarded} is more than "
-            f"the {application.amount_asked} asked"
+            "Match: the agreement must be between the programme and the mentor "
+            "of its match"
         )
+
+
+def _same_ref(first, second) -> bool:
+    if isinstance(first, Base):
+        return refers_to(second, first)
+    if isinstance(second, Base):
+        return refers_to(first, second)
+    return first == second
+
+
+@rule(MentoringSession)
+def _session_has_a_length(pending: PendingChanges, held: MentoringSession) -> None:
+    minutes = value_of(held, "duration_minutes")
+    if changed(held, "duration_minutes") and minutes is not None and minutes <= 0:
+        raise InvalidValue(f"Duration minutes: {minutes} is not a length of time")
+
+
+@rule(Match)
+def _match_need_is_the_programmes(pending: PendingChanges, match: Match) -> None:
+    if changed(match, "need_id", "need", "programme_id", "programme"):
+        programme = _programme_of(pending, match)
+        _check_same_programme(pending, programme, match, "need", "Need")
+
+
+@rule(SeminarEnrolment)
+def _enrolment_line_is_the_programmes(pending: PendingChanges, enrolment) -> None:
+    if changed(enrolment, "budget_line_id", "budget_line", "programme_id"):
+        programme = _programme_of(pending, enrolment)
+        _check_same_programme(
+            pending, programme, enrolment, "budget_line", "Budget line"
+        )
+
+
+# Seminars and exchange rates.
 
 
 @rule(Seminar)
-def _seminar_is_consistent(session: Session, seminar: Seminar) -> None:
-    seminar.currency = parse_currency(seminar.currency)
-    check_dates_in_order(seminar.starts_on, seminar.ends_on, "Ends on")
+def _seminar_is_consistent(pending: PendingChanges, seminar: Seminar) -> None:
+    if changed(seminar, "currency"):
+        seminar.currency = _field("Currency", parse_currency, seminar.currency)
+    if changed(seminar, "starts_on", "ends_on"):
+        check_dates_in_order(seminar.starts_on, seminar.ends_on, "Ends on", "starts on")
+    places = value_of(seminar, "places")
+    if changed(seminar, "places") and places is not None and places < 0:
+        raise InvalidValue(f"Places: {places} is negative; give 0 or more")
 
 
 @rule(ExchangeRate)
-def _rate_is_consistent(session: Session, rate: ExchangeRate) -> None:
-    rate.currency = parse_currency(rate.currency)
-    rate.reporting_currency = parse_currency(rate.reporting_currency)
-    if rate.rate is None or rate.rate <= 0:
+def _rate_is_consistent(pending: PendingChanges, rate: ExchangeRate) -> None:
+    if changed(rate, "currency"):
+        rate.currency = _field("Currency", parse_currency, rate.currency)
+    if changed(rate, "reporting_currency"):
+        rate.reporting_currency = _field(
+            "Reporting currency", parse_currency, rate.reporting_currency
+        )
+    if changed(rate, "rate") and (rate.rate is None or rate.rate <= 0):
         raise InvalidValue("Rate: an exchange rate must be more than zero")

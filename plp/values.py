@@ -1,7 +1,8 @@
 """Parsing and checking of the plain values the School types in."""
 
+import re
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 import pycountry
 from email_validator import EmailNotValidError, validate_email
@@ -9,6 +10,14 @@ from email_validator import EmailNotValidError, validate_email
 from plp.errors import InvalidValue
 
 CENT = Decimal("0.01")
+
+# Whole units are stored in a signed 64-bit integer, which holds 18 digits.
+STORED_DIGITS = 18
+
+
+# Digits with commas only between groups of three, as in 12,345,678.90: a
+# comma anywhere else ("1,23") could be a decimal comma and is refused.
+_AMOUNT_TEXT = re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d*)(\.\d*)?")
 
 
 def parse_money(value, *, allow_negative: bool = False) -> Decimal:
@@ -18,30 +27,47 @@ def parse_money(value, *, allow_negative: bool = False) -> Decimal:
     hands over; a float is read by its shortest decimal spelling, so 10.005
     stays 10.005 and is refused rather than rounded.
     """
+    amount = parse_exact(value, 2, "an amount of money")
+    if amount < 0 and not allow_negative:
+        raise InvalidValue(f"{value} is negative")
+    return amount
+
+
+def parse_exact(value, places: int, kind: str) -> Decimal:
+    """Return a decimal with at most `places` decimals, refusing anything else."""
     if isinstance(value, bool) or value is None:
-        raise InvalidValue("an amount is required")
+        raise InvalidValue(f"{kind} is required")
     if isinstance(value, float):
         value = repr(value)
+    shown = str(value).strip() or "an empty cell"
     if isinstance(value, str):
-        value = value.strip().replace(",", "").replace(" ", "")
+        value = value.strip().replace(" ", "")
+        if not _AMOUNT_TEXT.fullmatch(value):
+            raise InvalidValue(f"{shown} is not {kind}")
+        value = value.replace(",", "")
     try:
         amount = Decimal(value)
     except (InvalidOperation, ValueError, TypeError):
-        raise InvalidValue(f"{value} is not an amount of money") from None
+        raise InvalidValue(f"{shown} is not {kind}") from None
     if not amount.is_finite():
-        raise InvalidValue(f"{value} is not an amount of money")
-    if amount != amount.quantize(CENT):
-        raise InvalidValue(f"{value} has more than two decimals")
-    if amount < 0 and not allow_negative:
-        raise InvalidValue(f"{value} is negative")
-    return amount.quantize(CENT)
+        raise InvalidValue(f"{shown} is not {kind}")
+    if abs(amount) >= Decimal(10) ** (STORED_DIGITS - places):
+        raise InvalidValue(f"{shown} is too large")
+    unit = Decimal(1).scaleb(-places)
+    if amount != amount.quantize(unit, rounding=ROUND_DOWN):
+        raise InvalidValue(f"{shown} has more than {_count(places)} decimals")
+    return amount.quantize(unit)
+
+
+def _count(places: int) -> str:
+    return {2: "two", 8: "eight"}.get(places, str(places))
 
 
 def check_money(amount: Decimal | None, field: str, *, allow_negative=False) -> None:
     """Refuse an amount with more than two decimals or a negative one."""
     if amount is None:
         return
-    if amount != amount.quantize(CENT):
+    if amount != amount.quantize(CENT, rounding=ROUND_DOWN):
         raise InvalidValue(f"{field}: {amount} has more than two decimals")
     if amount < 0 and not allow_negative:
         raise InvalidValue(f"{field}: {amount} is negative")
@@ -103,7 +129,15 @@ def split_list(value) -> list[str]:
     return [part.strip() for part in str(value or "").split(",") if part.strip()]
 
 
-def check_dates_in_order(first: date | None, then: date | None, label: str) -> None:
+def check_dates_in_order(
+    first: date | None, then: date | None, label: str, first_label: str | None = None
+) -> None:
     """Refuse a pair of dates where the later one comes first."""
-    if first is not None and then is not None and then < first:
+    if first is None or then is None or then >= first:
+        return
+    if first_label is None:
         raise InvalidValue(f"{label}: {then} is before {first}")
+    raise InvalidValue(
+        f"{label}: {then} is before the {first_label.lower()} ({first}); "
+        f"give a date on or after {first}"
+    )

@@ -62,11 +62,26 @@ class Programme(Versioned, Timestamped, Base):
 
     client = relationship("Client", back_populates="programmes")
     facilitator = relationship("User")
+    # A programme's plans belong to it alone and go with it when it is deleted;
+    # the rules refuse the deletion while anything outside them depends on it.
     assessment = relationship(
-        "NeedsAssessment", back_populates="programme", uselist=False
+        "NeedsAssessment",
+        back_populates="programme",
+        uselist=False,
+        cascade="all, delete-orphan",
     )
-    budget = relationship("Budget", back_populates="programme", uselist=False)
-    agenda = relationship("LearningAgenda", back_populates="programme", uselist=False)
+    budget = relationship(
+        "Budget",
+        back_populates="programme",
+        uselist=False,
+        cascade="all, delete-orphan",
+    )
+    agenda = relationship(
+        "LearningAgenda",
+        back_populates="programme",
+        uselist=False,
+        cascade="all, delete-orphan",
+    )
     matches = relationship("Match", back_populates="programme")
     expenses = relationship("Expense", back_populates="programme")
     funding_applications = relationship(

@@ -15,6 +15,9 @@ def record_event(
     note: str | None = None,
 ) -> AuditEvent:
     """Add an audit event for a record; the caller's commit writes it."""
+    if entity.id is None:
+        # A record added in this same change has no id until it is flushed.
+        session.flush()
     event = AuditEvent(
         actor=actor,
         entity_type=type(entity).__name__,

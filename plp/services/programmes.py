@@ -3,15 +3,16 @@
 import logging
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from plp.enums import ProgrammeStatus as S
 from plp.enums import Role
-from plp.errors import NotPermitted, TransitionRefused
+from plp.errors import DomainError, NotPermitted, TransitionRefused
 from plp.models import Budget, Programme, User
-from plp.permissions import BUDGET_ROLES, may_manage_programme
+from plp.permissions import may_manage_programme
 from plp.services.audit import record_event
 
 logger = logging.getLogger(__name__)
@@ -59,7 +60,13 @@ def take_step(
     Every programme is checked first; if any is refused, nothing changes and
     the error lists each refusal with its reason.
     """
-    step = STEPS[step_name]
+    step = STEPS.get(step_name)
+    if step is None:
+        raise TransitionRefused(
+            f"{step_name} is not a step of a programme's lifecycle."
+        )
+    if not programme_ids:
+        raise TransitionRefused(f"{step.label}: select at least one programme.")
     query = select(Programme).where(Programme.id.in_(programme_ids))
     programmes = session.execute(query.order_by(Programme.id)).scalars().all()
 
@@ -69,13 +76,17 @@ def take_step(
         if (reason := refusal_reason(actor, step, programme))
     ]
     if len(programmes) != len(set(programme_ids)):
-        refusals.append("some of the selected programmes no longer exist")
+        refusals.append("some of the selected programmes no longer exist.")
     if refusals:
         raise TransitionRefused(f"{step.label} refused. " + " ".join(refusals))
 
-    for programme in programmes:
-        _apply(session, actor, step, programme, today or date.today())
-    session.commit()
+    try:
+        for programme in programmes:
+            _apply(session, actor, step, programme, today or date.today())
+        session.commit()
+    except DomainError:
+        session.rollback()
+        raise
 
     logger.info(
         "user %s took step %s for programmes %s", actor.id, step_name, programme_ids
@@ -85,57 +96,70 @@ def take_step(
 
 def refusal_reason(actor: User, step: LifecycleStep, programme: Programme) -> str:
     """Say why a programme cannot take a step now, or return an empty string."""
-    if step.name == "agree_budget":
-        allowed = actor.role in BUDGET_ROLES and (
-            actor.role == Role.FINANCE or may_manage_programme(actor, programme)
-        )
-    else:
-        allowed = may_manage_programme(actor, programme)
-    if not allowed:
-        return "you may not change this programme."
+    role_problem = _role_refusal(actor, step, programme)
+    if role_problem:
+        return role_problem
     if programme.status not in step.from_statuses:
         needed = " or ".join(str(status) for status in step.from_statuses)
         return f"it is {programme.status}; this step needs it to be {needed}."
     return _precondition_missing(step, programme)
 
 
+def _role_refusal(actor: User, step: LifecycleStep, programme: Programme) -> str:
+    if step.name == "agree_budget" and actor.role == Role.FINANCE:
+        return ""
+    if may_manage_programme(actor, programme):
+        return ""
+    if actor.role == Role.FACILITATOR:
+        return "only its own learning facilitator or an administrator may change it."
+    if actor.role == Role.FINANCE:
+        return "a finance officer may only agree budgets."
+    return f"a {actor.role} may not change programmes."
+
+
 def _precondition_missing(step: LifecycleStep, programme: Programme) -> str:
     budget = programme.budget
     if step.name == "agree_budget":
         if budget is None or not budget.lines:
-            return "its budget has no lines to agree."
+            return "its budget has no lines to agree yet: add the budget lines first."
         if budget.is_agreed:
             return "its budget is already agreed."
-    if step.name == "activate":
+    target = step.to_status
+    if step.name == "resume":
+        target = programme.status_before_hold
+        if target is None:
+            return "it is not known which stage it was put on hold from."
+    if target == S.ACTIVE:
         if programme.facilitator_id is None:
-            return "it has no learning facilitator yet."
+            return "it has no learning facilitator yet: assign one first."
         if budget is None or not budget.is_agreed:
-            return "its budget is not agreed yet."
-    if step.name == "resume" and programme.status_before_hold is None:
-        return "it is not known which stage it was on hold from."
+            return "its budget is not agreed yet: agree the budget first."
     return ""
 
 
 def _apply(session, actor: User, step: LifecycleStep, programme, today) -> None:
     before = programme.status
+    note = None
     if step.name == "agree_budget":
-        _agree_budget(actor, programme.budget, today)
+        note = _agree_budget(actor, programme.budget, today)
     if step.name == "put_on_hold":
         programme.status_before_hold = before
     if step.name == "resume":
         programme.status = programme.status_before_hold
-        programme.status_before_hold = None
     else:
         programme.status = step.to_status
+    if programme.status != S.ON_HOLD:
+        programme.status_before_hold = None
     if step.name == "activate" and programme.start_date is None:
         programme.start_date = today
-    record_event(session, actor, programme, step.name, before, programme.status)
+    record_event(session, actor, programme, step.name, before, programme.status, note)
 
 
-def _agree_budget(actor: User, budget: Budget, today: date) -> None:
-    budget.agreed_total = sum(line.amount for line in budget.lines)
+def _agree_budget(actor: User, budget: Budget, today: date) -> str:
+    budget.agreed_total = sum((line.amount for line in budget.lines), Decimal("0.00"))
     budget.agreed_on = today
     budget.agreed_by = actor
+    return f"agreed total {budget.agreed_total}"
 
 
 def ensure_may_manage(actor: User, programme: Programme) -> None:

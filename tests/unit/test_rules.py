@@ -1,0 +1,1097 @@
+"""The School's rules hold on every flush, whichever way a change arrives."""
+
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import event, func, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from plp.enums import (
+    ActivityType,
+    AgreementStatus,
+    BudgetCategory,
+    Channel,
+    ConsentDecision,
+    ConsentSide,
+    MatchState,
+    PeerRole,
+    ProgrammeStatus,
+    Role,
+    RolesOffered,
+)
+from plp.errors import InvalidValue, RecordInUse, RuleBroken
+from plp.models import (
+    AgendaItem,
+    Agreement,
+    AuditEvent,
+    Budget,
+    BudgetLine,
+    BudgetRevision,
+    Client,
+    Consent,
+    ExchangeRate,
+    Expense,
+    FundingApplication,
+    LearningAgenda,
+    Match,
+    Mentor,
+    Need,
+    NeedsAssessment,
+    Programme,
+    ProgressUpdate,
+    Seminar,
+    User,
+)
+from plp.rules import count_dependants
+from tests.unit.factories import (
+    make_agenda,
+    make_agreement,
+    make_assessment,
+    make_budget,
+    make_client,
+    make_match,
+    make_mentor,
+    make_programme,
+    make_user,
+    new_agreement,
+)
+
+ON = date(2026, 3, 1)
+
+
+def count_rows(session, model) -> int:
+    """Return how many rows a model's table holds."""
+    return session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+@contextmanager
+def statements(session):
+    """Collect the SQL statements the session sends while the block runs."""
+    sent: list[str] = []
+    engine = session.get_bind()
+
+    def collect(conn, cursor, statement, parameters, context, executemany):
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", collect)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", collect)
+
+
+def selects(sent: list[str]) -> list[str]:
+    """Return the statements that read rather than write."""
+    return [statement for statement in sent if statement.lstrip().startswith("SELECT")]
+
+
+def add_line(session, budget, amount="100.00") -> BudgetLine:
+    line = BudgetLine(
+        budget=budget,
+        category=BudgetCategory.TRAVEL,
+        description="Flights",
+        amount=Decimal(amount),
+    )
+    session.add(line)
+    return line
+
+
+def add_item(session, agenda, cost="0.00", **fields) -> AgendaItem:
+    item = AgendaItem(
+        agenda=agenda,
+        title="Study visit",
+        activity_type=ActivityType.STUDY_VISIT,
+        cost=Decimal(cost),
+        **fields,
+    )
+    session.add(item)
+    return item
+
+
+def add_revision(session, budget, amount, approver=None, **fields) -> BudgetRevision:
+    values = {
+        "budget": budget,
+        "amount_change": Decimal(amount),
+        "reason": "A second study visit",
+        "approved_by": approver or make_user(session, Role.FINANCE),
+        "approved_on": ON,
+        **fields,
+    }
+    revision = BudgetRevision(**values)
+    session.add(revision)
+    return revision
+
+
+def add_expense(session, programme, line=None, amount="10.00") -> Expense:
+    expense = Expense(
+        programme=programme,
+        budget_line=line,
+        incurred_on=ON,
+        amount=Decimal(amount),
+        payee="Airline",
+    )
+    session.add(expense)
+    return expense
+
+
+# Timestamps.
+
+
+def test_a_moment_without_a_time_zone_is_refused(session):
+    session.add(
+        AuditEvent(
+            entity_type="Programme",
+            entity_id=1,
+            action="note",
+            occurred_at=datetime(2026, 3, 1, 12, 0),
+        )
+    )
+
+    with pytest.raises(InvalidValue, match=r"Occurred at: .* has no time zone"):
+        session.flush()
+
+
+def test_a_moment_comes_back_as_the_same_instant_in_utc(session):
+    plus_two = timezone(timedelta(hours=2))
+    audit = AuditEvent(
+        entity_type="Programme",
+        entity_id=1,
+        action="note",
+        occurred_at=datetime(2026, 3, 1, 12, 0, tzinfo=plus_two),
+    )
+    session.add(audit)
+    session.commit()
+    session.expire_all()
+
+    stored = session.get(AuditEvent, audit.id).occurred_at
+
+    assert stored == datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
+    assert stored.utcoffset() == timedelta(0)
+    assert stored.hour == 10
+
+
+# Foreign keys and deletion.
+
+
+def test_the_database_refuses_a_row_pointing_at_nothing(session):
+    dangling = insert(BudgetLine).values(
+        budget_id=999_999,
+        category="travel",
+        description="Flights",
+        amount=Decimal("1.00"),
+        version=1,
+    )
+
+    with pytest.raises(IntegrityError):
+        session.execute(dangling)
+
+
+def test_a_client_with_programmes_cannot_be_deleted(session):
+    programme = make_programme(session)
+    session.commit()
+
+    session.delete(programme.client)
+    with pytest.raises(RecordInUse, match="client cannot be deleted: 1 programme"):
+        session.flush()
+
+    session.rollback()
+    assert count_rows(session, Programme) == 1
+
+
+def test_a_budget_line_with_expenses_cannot_be_deleted(session):
+    programme = make_programme(session)
+    line = make_budget(session, programme, ["100.00"]).lines[0]
+    add_expense(session, programme, line)
+    add_expense(session, programme, line)
+    session.commit()
+
+    session.delete(line)
+    with pytest.raises(RecordInUse, match="budget line cannot be deleted: 2 expenses"):
+        session.flush()
+
+
+def test_a_budget_line_an_agenda_item_costs_against_cannot_be_deleted(session):
+    programme = make_programme(session)
+    line = make_budget(session, programme, ["100.00"]).lines[0]
+    add_item(session, make_agenda(session, programme), budget_line=line)
+    session.commit()
+
+    session.delete(line)
+    with pytest.raises(RecordInUse, match="1 agenda item still depends on it"):
+        session.flush()
+
+
+def test_a_mentor_with_matches_cannot_be_deleted_and_is_not_named(session):
+    mentor = make_mentor(session, name="Ana Pauker")
+    make_match(session, make_programme(session), mentor)
+    session.commit()
+
+    session.delete(mentor)
+    with pytest.raises(RecordInUse, match="mentor cannot be deleted: 1 match") as err:
+        session.flush()
+    assert "Ana" not in str(err.value)
+    assert "unavailable instead" in str(err.value)
+
+
+def test_a_facilitator_with_programmes_cannot_be_deleted(session):
+    facilitator = make_user(session)
+    make_programme(session, facilitator=facilitator)
+    make_programme(session, facilitator=facilitator)
+    session.commit()
+
+    session.delete(facilitator)
+    with pytest.raises(
+        RecordInUse, match="user cannot be deleted: 2 programmes"
+    ) as err:
+        session.flush()
+    assert "Deactivate the account instead" in str(err.value)
+
+
+def test_deleting_a_needs_assessment_removes_its_needs(session):
+    assessment = make_assessment(session, make_programme(session), ["media", "law"])
+    session.commit()
+
+    session.delete(assessment)
+    session.commit()
+
+    assert count_rows(session, Need) == 0
+    assert count_rows(session, NeedsAssessment) == 0
+
+
+def test_a_needs_assessment_whose_need_an_agenda_item_serves_cannot_be_deleted(
+    session,
+):
+    programme = make_programme(session)
+    assessment = make_assessment(session, programme, ["media"])
+    add_item(session, make_agenda(session, programme), need=assessment.needs[0])
+    session.commit()
+
+    assert count_dependants(session, assessment) == {"agenda item": 1}
+    session.delete(assessment)
+    with pytest.raises(RecordInUse, match="1 agenda item still depends on it"):
+        session.flush()
+
+
+def test_a_programme_with_an_empty_plan_can_be_deleted_leaving_no_orphans(session):
+    programme = make_programme(session)
+    make_assessment(session, programme)
+    make_budget(session, programme)
+    make_agenda(session, programme)
+    session.commit()
+
+    session.delete(programme)
+    session.commit()
+
+    for model in (Programme, NeedsAssessment, Budget, LearningAgenda):
+        assert count_rows(session, model) == 0
+
+
+def test_a_programme_with_a_draft_plan_goes_with_all_of_it(session):
+    programme = make_programme(session)
+    need = make_assessment(session, programme, ["media"]).needs[0]
+    line = make_budget(session, programme, ["100.00"]).lines[0]
+    item = add_item(
+        session, make_agenda(session, programme), need=need, budget_line=line
+    )
+    session.add(ProgressUpdate(item=item, percent_done=40))
+    session.commit()
+    programme_id = programme.id
+    session.expunge_all()
+
+    session.delete(session.get(Programme, programme_id))
+    session.commit()
+
+    for model in (Need, BudgetLine, AgendaItem, ProgressUpdate, LearningAgenda):
+        assert count_rows(session, model) == 0
+
+
+def test_a_programme_with_spending_cannot_be_deleted(session):
+    programme = make_programme(session)
+    line = make_budget(session, programme, ["100.00"]).lines[0]
+    add_expense(session, programme, line)
+    session.commit()
+
+    session.delete(programme)
+    with pytest.raises(RecordInUse, match="1 expense still depends on it") as err:
+        session.flush()
+    assert "Withdraw the programme instead" in str(err.value)
+
+
+def test_count_dependants_follows_cascades_down_to_what_blocks(session):
+    programme = make_programme(session)
+    need = make_assessment(session, programme, ["media"]).needs[0]
+    line = make_budget(session, programme, ["100.00", "50.00"]).lines[0]
+    make_agenda(session, programme)
+    make_match(session, programme, make_mentor(session)).need = need
+    add_expense(session, programme, line)
+    add_expense(session, programme)
+    session.commit()
+
+    assert count_dependants(session, programme) == {"expenses": 2, "match": 1}
+    assert count_dependants(session, line) == {"expense": 1}
+    assert count_dependants(session, line.budget) == {"expense": 1}
+    assert count_dependants(session, need) == {"match": 1}
+
+
+def test_count_dependants_ignores_what_is_being_deleted_too(session):
+    programme = make_programme(session)
+    line = make_budget(session, programme, ["100.00"]).lines[0]
+    expense = add_expense(session, programme, line)
+    session.commit()
+
+    session.delete(expense)
+
+    assert count_dependants(session, line) == {}
+
+
+def test_count_dependants_asks_the_same_few_questions_however_many_rows(session):
+    small = make_programme(session)
+    make_budget(session, small, ["1.00"])
+    make_agenda(session, small, ["1.00"])
+    large = make_programme(session)
+    make_budget(session, large, ["1.00"] * 60)
+    make_agenda(session, large, ["1.00"] * 60)
+    session.commit()
+
+    with statements(session) as for_small:
+        count_dependants(session, small)
+    with statements(session) as for_large:
+        count_dependants(session, large)
+
+    assert len(for_large) == len(for_small)
+    assert len(for_small) < 30
+
+
+def test_an_agreed_budget_cannot_be_deleted_even_with_its_programme(session):
+    programme = make_programme(session)
+    make_budget(session, programme, ["100.00"], agreed=True)
+    session.commit()
+
+    session.delete(programme)
+    with pytest.raises(RuleBroken, match="is agreed with the client"):
+        session.flush()
+
+
+# Dates in order.
+
+
+def _programme_ending_early(session):
+    programme = make_programme(session)
+    programme.start_date = ON
+    programme.target_end_date = ON - timedelta(days=1)
+
+
+def _item_due_before_start(session):
+    agenda = make_agenda(session, make_programme(session))
+    add_item(session, agenda, planned_start=ON, due_date=ON - timedelta(days=1))
+
+
+def _agreement_ending_early(session):
+    agreement = new_agreement(session, make_programme(session), make_mentor(session))
+    agreement.start_date = ON
+    agreement.end_date = ON - timedelta(days=1)
+
+
+def _seminar_ending_early(session):
+    session.add(
+        Seminar(
+            title="Campaigning",
+            starts_on=ON,
+            ends_on=ON - timedelta(days=1),
+            currency="EUR",
+        )
+    )
+
+
+def _funding_decided_before_submitted(session):
+    session.add(
+        FundingApplication(
+            programme=make_programme(session),
+            funder="A Trust",
+            amount_asked=Decimal("100.00"),
+            submitted_on=ON,
+            decided_on=ON - timedelta(days=1),
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("make_dates", "message"),
+    [
+        (_programme_ending_early, "Target end date: 2026-02-28 is before the start"),
+        (_item_due_before_start, "Due date: 2026-02-28 is before the start"),
+        (_agreement_ending_early, "End date: 2026-02-28 is before the start date"),
+        (_seminar_ending_early, "Ends on: 2026-02-28 is before the starts on"),
+        (_funding_decided_before_submitted, "Decided on: 2026-02-28 is before the"),
+    ],
+)
+def test_dates_out_of_order_are_refused(session, make_dates, message):
+    make_dates(session)
+
+    with pytest.raises(InvalidValue, match=message):
+        session.flush()
+
+
+def test_the_same_day_for_start_and_end_is_allowed(session):
+    programme = make_programme(session, start_date=ON, target_end_date=ON)
+    session.commit()
+
+    assert programme.target_end_date == ON
+
+
+# Currencies.
+
+
+def test_a_programme_needs_an_iso_currency(session):
+    programme = make_programme(session)
+    programme.currency = "XYZ"
+
+    with pytest.raises(InvalidValue, match="Currency: XYZ is not an ISO 4217"):
+        session.flush()
+
+
+def test_a_currency_typed_in_lower_case_is_stored_in_capitals(session):
+    programme = make_programme(session, currency="eur")
+
+    assert programme.currency == "EUR"
+
+
+def test_a_seminar_needs_an_iso_currency(session):
+    session.add(Seminar(title="Campaigning", starts_on=ON, ends_on=ON, currency="EURO"))
+
+    with pytest.raises(InvalidValue, match="Currency: EURO is not an ISO 4217"):
+        session.flush()
+
+
+@pytest.mark.parametrize(
+    ("currency", "reporting", "field"),
+    [("GBX", "GBP", "Currency"), ("EUR", "POUND", "Reporting currency")],
+)
+def test_an_exchange_rate_needs_iso_currencies(session, currency, reporting, field):
+    session.add(
+        ExchangeRate(
+            currency=currency,
+            reporting_currency=reporting,
+            rate=Decimal("0.85"),
+            valid_from=ON,
+        )
+    )
+
+    with pytest.raises(InvalidValue, match=f"{field}: .* is not an ISO 4217"):
+        session.flush()
+
+
+def test_an_exchange_rate_must_be_more_than_zero(session):
+    session.add(
+        ExchangeRate(
+            currency="EUR", reporting_currency="GBP", rate=Decimal("0"), valid_from=ON
+        )
+    )
+
+    with pytest.raises(InvalidValue, match="Rate: an exchange rate must be more"):
+        session.flush()
+
+
+# The budget, once agreed.
+
+
+@pytest.fixture
+def agreed_budget(session) -> Budget:
+    """Return an agreed budget of 1,000.00 with two lines, committed."""
+    budget = make_budget(
+        session, make_programme(session), ["600.00", "400.00"], agreed=True
+    )
+    session.commit()
+    return budget
+
+
+def test_the_agreed_total_cannot_be_edited(session, agreed_budget):
+    agreed_budget.agreed_total = Decimal("1200.00")
+
+    with pytest.raises(RuleBroken, match="is a baseline: record a budget revision"):
+        session.flush()
+
+
+def test_a_line_cannot_be_added_after_agreement(session, agreed_budget):
+    add_line(session, agreed_budget)
+
+    with pytest.raises(RuleBroken, match="is agreed: its lines no longer change"):
+        session.flush()
+
+
+def test_a_line_cannot_be_added_by_budget_id_after_agreement(session, agreed_budget):
+    session.add(
+        BudgetLine(
+            budget_id=agreed_budget.id,
+            category=BudgetCategory.OTHER,
+            description="Printing",
+            amount=Decimal("5.00"),
+        )
+    )
+
+    with pytest.raises(RuleBroken, match="Record a budget revision instead"):
+        session.flush()
+
+
+def test_a_line_cannot_be_edited_after_agreement(session, agreed_budget):
+    agreed_budget.lines[0].amount = Decimal("650.00")
+
+    with pytest.raises(RuleBroken, match="is agreed: its lines no longer change"):
+        session.flush()
+
+
+def test_a_line_cannot_be_deleted_after_agreement(session, agreed_budget):
+    session.delete(agreed_budget.lines[0])
+
+    with pytest.raises(RuleBroken, match="is agreed: its lines no longer change"):
+        session.flush()
+
+
+def test_lines_change_freely_before_agreement(session):
+    budget = make_budget(session, make_programme(session), ["10.00", "20.00"])
+    session.commit()
+
+    budget.lines[0].amount = Decimal("15.00")
+    session.delete(budget.lines[1])
+    add_line(session, budget, "5.00")
+    session.commit()
+
+    assert sorted(line.amount for line in budget.lines) == [
+        Decimal("5.00"),
+        Decimal("15.00"),
+    ]
+
+
+def test_a_budget_can_be_agreed_once(session):
+    budget = make_budget(session, make_programme(session), ["10.00"])
+    session.commit()
+
+    budget.agreed_total = Decimal("10.00")
+    session.commit()
+
+    assert budget.is_agreed
+
+
+def test_a_revision_records_the_change_the_reason_and_the_approver(
+    session, agreed_budget
+):
+    approver = make_user(session, Role.FINANCE, name="Grace Finance")
+    add_revision(session, agreed_budget, "250.00", approver)
+    session.commit()
+    session.expire_all()
+
+    revision = agreed_budget.revisions[0]
+    assert revision.amount_change == Decimal("250.00")
+    assert revision.reason == "A second study visit"
+    assert revision.approved_by.name == "Grace Finance"
+    assert agreed_budget.current_total == Decimal("1250.00")
+
+
+def test_a_revision_cannot_be_edited(session, agreed_budget):
+    revision = add_revision(session, agreed_budget, "250.00")
+    session.commit()
+
+    revision.reason = "Something else"
+    with pytest.raises(RuleBroken, match="budget revision is part of the record"):
+        session.flush()
+
+
+def test_a_revision_cannot_be_deleted(session, agreed_budget):
+    revision = add_revision(session, agreed_budget, "250.00")
+    session.commit()
+
+    session.delete(revision)
+    with pytest.raises(RuleBroken, match="budget revision is part of the record"):
+        session.flush()
+
+
+def test_a_revision_needs_an_agreed_budget(session):
+    budget = make_budget(session, make_programme(session), ["10.00"])
+    add_revision(session, budget, "5.00")
+
+    with pytest.raises(RuleBroken, match="is not agreed yet: change its lines"):
+        session.flush()
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"reason": "  "}, "Reason: say why the budget changes"),
+        ({"amount_change": Decimal("0.00")}, "Amount change: give the amount"),
+        ({"approved_on": None}, "Approved on: give the date"),
+    ],
+)
+def test_a_revision_must_be_complete(session, agreed_budget, fields, message):
+    add_revision(session, agreed_budget, "5.00", **fields)
+
+    with pytest.raises(InvalidValue, match=message):
+        session.flush()
+
+
+def test_a_revision_needs_an_approver(session, agreed_budget):
+    revision = add_revision(session, agreed_budget, "5.00")
+    revision.approved_by = None
+
+    with pytest.raises(InvalidValue, match="Approved by: name the administrator"):
+        session.flush()
+
+
+def test_a_facilitator_cannot_approve_a_revision(session, agreed_budget):
+    add_revision(session, agreed_budget, "5.00", make_user(session, Role.FACILITATOR))
+
+    with pytest.raises(RuleBroken, match="only an administrator or a finance officer"):
+        session.flush()
+
+
+def test_a_revision_cannot_take_the_budget_below_zero(session, agreed_budget):
+    add_revision(session, agreed_budget, "-600.00")
+    add_revision(session, agreed_budget, "-400.01")
+
+    with pytest.raises(RuleBroken, match=r"to -0.01, below zero"):
+        session.flush()
+
+
+def test_a_revision_names_a_line_of_its_own_budget(session, agreed_budget):
+    other = make_budget(session, make_programme(session), ["5.00"])
+    add_revision(session, agreed_budget, "5.00", budget_line=other.lines[0])
+
+    with pytest.raises(InvalidValue, match="Budget line: the line belongs to another"):
+        session.flush()
+
+
+def _consent(session) -> Consent:
+    match = make_match(session, make_programme(session), make_mentor(session))
+    consent = Consent(
+        match=match,
+        side=ConsentSide.CLIENT,
+        decision=ConsentDecision.GIVEN,
+        channel=Channel.EMAIL,
+    )
+    session.add(consent)
+    session.commit()
+    return consent
+
+
+def _audit_event(session) -> AuditEvent:
+    audit = AuditEvent(entity_type="Programme", entity_id=1, action="activate")
+    session.add(audit)
+    session.commit()
+    return audit
+
+
+@pytest.mark.parametrize(
+    ("make_record", "attribute", "value"),
+    [(_consent, "note", "changed my mind"), (_audit_event, "action", "complete")],
+)
+def test_consents_and_audit_events_cannot_be_changed(
+    session, make_record, attribute, value
+):
+    record = make_record(session)
+
+    setattr(record, attribute, value)
+    with pytest.raises(RuleBroken, match="part of the record and cannot be changed"):
+        session.flush()
+
+
+@pytest.mark.parametrize("make_record", [_consent, _audit_event])
+def test_consents_and_audit_events_cannot_be_deleted(session, make_record):
+    record = make_record(session)
+
+    session.delete(record)
+    with pytest.raises(RuleBroken, match="part of the record and cannot be deleted"):
+        session.flush()
+
+
+# A programme becomes active only when it can run.
+
+
+def test_a_programme_cannot_become_active_without_a_facilitator(session):
+    programme = make_programme(session)
+    make_budget(session, programme, ["100.00"], agreed=True)
+    session.commit()
+
+    programme.status = ProgrammeStatus.ACTIVE
+    with pytest.raises(RuleBroken, match="cannot be active without a learning facil"):
+        session.flush()
+
+
+def test_a_programme_cannot_become_active_before_its_budget_is_agreed(session):
+    programme = make_programme(session, facilitator=make_user(session))
+    make_budget(session, programme, ["100.00"])
+    session.commit()
+
+    programme.status = ProgrammeStatus.ACTIVE
+    with pytest.raises(RuleBroken, match="before its budget is agreed"):
+        session.flush()
+
+
+def test_a_programme_cannot_become_active_without_any_budget(session):
+    programme = make_programme(session, facilitator=make_user(session))
+    session.commit()
+
+    programme.status = ProgrammeStatus.ACTIVE
+    with pytest.raises(RuleBroken, match="before its budget is agreed"):
+        session.flush()
+
+
+def test_a_programme_with_a_facilitator_and_agreed_budget_can_be_active(session):
+    programme = make_programme(session, facilitator=make_user(session))
+    session.commit()
+
+    session.add(
+        Budget(programme_id=programme.id, agreed_total=Decimal("0.00"), agreed_on=ON)
+    )
+    programme.status = ProgrammeStatus.ACTIVE
+    session.commit()
+
+    assert programme.status == ProgrammeStatus.ACTIVE
+
+
+def test_an_active_programme_keeps_its_facilitator(session):
+    programme = make_programme(session, ProgrammeStatus.ACTIVE)
+    session.commit()
+
+    programme.facilitator = None
+    with pytest.raises(RuleBroken, match="without a learning facilitator"):
+        session.flush()
+
+
+# Agenda costs stay within the agreed budget.
+
+
+@pytest.fixture
+def agenda(session) -> LearningAgenda:
+    """Return an agenda of 900.00 whose programme's budget of 1,000.00 is agreed."""
+    programme = make_programme(session)
+    make_budget(session, programme, ["1000.00"], agreed=True)
+    agenda = make_agenda(session, programme, ["600.00", "300.00"])
+    session.commit()
+    return agenda
+
+
+def test_agenda_costs_cannot_exceed_the_agreed_budget(session, agenda):
+    add_item(session, agenda, "100.01")
+
+    with pytest.raises(RuleBroken) as err:
+        session.flush()
+    message = str(err.value)
+    assert "would cost 1000.01 GBP, more than its agreed budget of 1000.00" in message
+    assert "record a budget revision of at least 0.01 first" in message
+
+
+def test_agenda_costs_may_reach_the_agreed_budget_exactly(session, agenda):
+    add_item(session, agenda, "100.00")
+    session.commit()
+
+    assert sum(item.cost for item in agenda.items) == Decimal("1000.00")
+
+
+def test_raising_an_item_cost_above_the_budget_is_refused(session, agenda):
+    agenda.items[0].cost = Decimal("800.00")
+
+    with pytest.raises(RuleBroken, match=r"would cost 1100.00 GBP"):
+        session.flush()
+
+
+def test_an_item_added_by_agenda_id_is_counted(session, agenda):
+    session.add(
+        AgendaItem(
+            agenda_id=agenda.id,
+            title="Seminar",
+            activity_type=ActivityType.SEMINAR,
+            cost=Decimal("500.00"),
+        )
+    )
+
+    with pytest.raises(RuleBroken, match=r"would cost 1400.00 GBP"):
+        session.flush()
+
+
+def test_a_recorded_revision_allows_the_higher_cost(session, agenda):
+    add_item(session, agenda, "400.00")
+    with pytest.raises(RuleBroken):
+        session.flush()
+    session.rollback()
+
+    add_revision(session, agenda.programme.budget, "300.00")
+    session.commit()
+    add_item(session, agenda, "400.00")
+    session.commit()
+
+    assert len(agenda.items) == 3
+
+
+def test_a_revision_and_the_cost_it_covers_may_arrive_together(session, agenda):
+    add_revision(session, agenda.programme.budget, "300.00")
+    add_item(session, agenda, "400.00")
+    session.commit()
+
+    assert agenda.programme.budget.current_total == Decimal("1300.00")
+
+
+def test_a_lowering_revision_cannot_leave_the_agenda_uncovered(session, agenda):
+    add_revision(session, agenda.programme.budget, "-100.01")
+
+    with pytest.raises(RuleBroken, match=r"more than its agreed budget of 899.99"):
+        session.flush()
+
+
+def test_a_budget_cannot_be_agreed_below_its_agenda(session):
+    programme = make_programme(session)
+    budget = make_budget(session, programme, ["500.00"])
+    make_agenda(session, programme, ["700.00"])
+    session.commit()
+
+    budget.agreed_total = Decimal("500.00")
+    with pytest.raises(RuleBroken, match=r"would cost 700.00 GBP"):
+        session.flush()
+
+
+def test_an_agenda_is_free_until_the_budget_is_agreed(session):
+    programme = make_programme(session)
+    make_budget(session, programme, ["500.00"])
+    agenda = make_agenda(session, programme, ["700.00"])
+    session.commit()
+
+    assert agenda.items[0].cost == Decimal("700.00")
+
+
+def test_moving_an_item_out_frees_its_cost(session, agenda):
+    other = make_agenda(session, make_programme(session))
+    agenda.items[0].agenda = other
+    add_item(session, agenda, "600.00")
+    session.commit()
+
+    assert sum(item.cost for item in agenda.items) == Decimal("900.00")
+
+
+# Links stay inside one programme.
+
+
+def test_an_agenda_item_cannot_cost_against_another_programmes_line(session, agenda):
+    stranger = make_budget(session, make_programme(session), ["5.00"]).lines[0]
+    add_item(session, agenda, budget_line=stranger)
+
+    with pytest.raises(InvalidValue, match=r"Budget line: .* belongs to another"):
+        session.flush()
+
+
+def test_an_agenda_item_cannot_serve_another_programmes_need(session, agenda):
+    stranger = make_assessment(session, make_programme(session), ["law"]).needs[0]
+    add_item(session, agenda, need=stranger)
+
+    with pytest.raises(InvalidValue, match=r"Need: law .* belongs to another"):
+        session.flush()
+
+
+def test_an_expense_cannot_be_charged_to_another_programmes_line(session):
+    stranger = make_budget(session, make_programme(session), ["5.00"]).lines[0]
+    add_expense(session, make_programme(session), stranger)
+
+    with pytest.raises(InvalidValue, match=r"Budget line: .* belongs to another"):
+        session.flush()
+
+
+# A mentor's capacity.
+
+
+def test_an_agreement_over_capacity_is_refused(session):
+    mentor = make_mentor(session, capacity=1)
+    make_agreement(session, make_programme(session), mentor)
+    alias = mentor.alias_code
+    session.commit()
+
+    new_agreement(session, make_programme(session), mentor)
+    with pytest.raises(RuleBroken, match=rf"{alias} is at capacity \(1 active agree"):
+        session.flush()
+
+
+def test_two_new_agreements_in_one_flush_are_both_counted(session):
+    mentor = make_mentor(session, capacity=1)
+    session.commit()
+
+    new_agreement(session, make_programme(session), mentor)
+    new_agreement(session, make_programme(session), mentor)
+    with pytest.raises(RuleBroken, match="is at capacity"):
+        session.flush()
+
+
+def test_an_agreement_left_at_its_default_status_counts_as_active(session):
+    mentor = make_mentor(session, capacity=1)
+    make_agreement(session, make_programme(session), mentor)
+    session.commit()
+
+    agreement = new_agreement(session, make_programme(session), mentor)
+    agreement.status = None
+    with pytest.raises(RuleBroken, match="is at capacity"):
+        session.flush()
+
+
+def test_lowering_capacity_below_the_running_agreements_is_refused(session):
+    mentor = make_mentor(session, capacity=3)
+    make_agreement(session, make_programme(session), mentor)
+    make_agreement(session, make_programme(session), mentor)
+    session.commit()
+
+    mentor.capacity = 1
+    with pytest.raises(RuleBroken, match="has 2 active agreements, more than a capa"):
+        session.flush()
+
+
+def test_ending_an_agreement_frees_a_place(session):
+    mentor = make_mentor(session, capacity=1)
+    running = make_agreement(session, make_programme(session), mentor)
+    session.commit()
+
+    running.status = AgreementStatus.COMPLETED
+    new_agreement(session, make_programme(session), mentor)
+    session.commit()
+
+    assert count_rows(session, Agreement) == 2
+
+
+def test_a_new_mentor_gets_the_default_capacity(session):
+    mentor = Mentor(
+        name="Mentor", email="mentor@example.net", roles_offered=RolesOffered.MENTOR
+    )
+    session.add(mentor)
+    session.commit()
+
+    assert mentor.capacity == 1
+
+
+def test_a_negative_capacity_is_refused(session):
+    make_mentor(session, capacity=2).capacity = -1
+
+    with pytest.raises(InvalidValue, match="Capacity: -1 is not a number of clients"):
+        session.flush()
+
+
+def test_an_agreement_needs_a_disclosed_match(session):
+    programme = make_programme(session)
+    mentor = make_mentor(session)
+    match = make_match(session, programme, mentor, MatchState.PROPOSED)
+    session.add(
+        Agreement(match=match, programme=programme, mentor=mentor, role=PeerRole.MENTOR)
+    )
+
+    with pytest.raises(RuleBroken, match="this match is still proposed"):
+        session.flush()
+
+
+def test_an_agreement_is_with_the_mentor_of_its_match(session):
+    programme = make_programme(session)
+    match = make_match(session, programme, make_mentor(session))
+    session.add(
+        Agreement(
+            match=match,
+            programme=programme,
+            mentor=make_mentor(session),
+            role=PeerRole.MENTOR,
+        )
+    )
+
+    with pytest.raises(InvalidValue, match="between the programme and the mentor"):
+        session.flush()
+
+
+# People.
+
+
+def test_a_client_email_is_checked_and_normalised(session):
+    client = make_client(session, email=" Ada@Example.ORG ")
+
+    assert client.email == "ada@example.org"
+
+
+def test_a_client_with_a_bad_email_is_refused(session):
+    make_client(session).email = "not-an-email"
+
+    with pytest.raises(InvalidValue, match="Email: not-an-email is not an e-mail"):
+        session.flush()
+
+
+def test_a_client_needs_a_name(session):
+    make_client(session).name = " "
+
+    with pytest.raises(InvalidValue, match="Name: a name is required"):
+        session.flush()
+
+
+# The rules stay cheap.
+
+
+def test_an_edit_that_touches_no_rule_asks_the_database_nothing(session):
+    programme = make_programme(session, ProgrammeStatus.ACTIVE)
+    make_agenda(session, programme, ["100.00"])
+    session.commit()
+    programme = session.get(Programme, programme.id)
+
+    with statements(session) as sent:
+        programme.campaign = "Mayoral election"
+        session.flush()
+
+    assert selects(sent) == []
+    assert len(sent) == 1
+
+
+def test_editing_an_item_without_touching_its_cost_skips_the_budget(session, agenda):
+    # A cost written around the rules, as old data might be.
+    session.execute(update(AgendaItem).values(cost=Decimal("5000.00")))
+    session.commit()
+
+    agenda.items[0].percent_done = 50
+    session.commit()
+
+    assert agenda.items[0].percent_done == 50
+
+
+def test_a_whole_new_school_is_checked_without_reading_the_database(session):
+    facilitator = make_user(session)
+    mentor = make_mentor(session, capacity=200)
+    session.commit()
+    facilitator = session.get(User, facilitator.id)
+    mentor = session.get(Mentor, mentor.id)
+    for number in range(100):
+        programme = Programme(
+            client=Client(name=f"Client {number}", email=f"bulk{number}@example.org"),
+            facilitator=facilitator,
+            currency="EUR",
+            status=ProgrammeStatus.ACTIVE,
+        )
+        budget = Budget(programme=programme, agreed_total=Decimal("900.00"))
+        line = BudgetLine(
+            budget=budget, category="travel", description="Flights", amount=Decimal(900)
+        )
+        agenda = LearningAgenda(programme=programme, title="Road map")
+        AgendaItem(
+            agenda=agenda,
+            title="Visit",
+            activity_type="study visit",
+            cost=Decimal("900.00"),
+            budget_line=line,
+        )
+        match = Match(
+            programme=programme, mentor=mentor, role="mentor", state=MatchState.AGREED
+        )
+        Agreement(match=match, programme=programme, mentor=mentor, role="mentor")
+        session.add(programme)
+
+    with statements(session) as sent:
+        session.flush()
+
+    assert len(selects(sent)) <= 1  # the mentor's running agreements, counted once
+    assert count_rows(session, Agreement) == 100
+
+
+def test_the_database_copy_of_a_changed_row_is_not_counted_twice(session):
+    mentor = make_mentor(session, capacity=1)
+    agreement = make_agreement(session, make_programme(session), mentor)
+    session.commit()
+
+    agreement.sessions_planned = 6
+    session.commit()
+
+    assert session.execute(text("SELECT count(*) FROM agreements")).scalar_one() == 1
