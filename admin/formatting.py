@@ -30,9 +30,9 @@ def format_moment(view, moment: datetime, name=None) -> str:
     return local_moment(moment).strftime("%Y-%m-%d %H:%M %Z")
 
 
-def format_money(view, amount: Decimal, name=None) -> str:
-    """Show an amount with two decimals and thousands separated."""
-    return f"{amount:,.2f}"
+def format_decimal(view, amount: Decimal, name=None) -> str:
+    """Show an exact amount or rate with every decimal it has, thousands separated."""
+    return f"{amount:,}"
 
 
 def format_enum(view, value: Enum, name=None) -> str:
@@ -47,22 +47,41 @@ def export_text(view, value: str, name=None) -> str:
     return value
 
 
+def format_moment_for_excel(view, moment: datetime, name=None) -> datetime:
+    """Give Excel the School's local time; Excel cannot store a time zone."""
+    return local_moment(moment).replace(tzinfo=None)
+
+
+def join_list(view, values, name=None) -> str:
+    """Show a list of records as their names, separated by commas."""
+    return ", ".join(str(value) for value in values)
+
+
 LIST_FORMATTERS = dict(BASE_FORMATTERS)
 LIST_FORMATTERS.update(
-    {datetime: format_moment, Decimal: format_money, Enum: format_enum}
+    {datetime: format_moment, Decimal: format_decimal, Enum: format_enum}
 )
 
 DETAIL_FORMATTERS = dict(ADMIN_DETAIL_FORMATTERS)
 DETAIL_FORMATTERS.update(
-    {datetime: format_moment, Decimal: format_money, Enum: format_enum}
+    {datetime: format_moment, Decimal: format_decimal, Enum: format_enum}
 )
 
+# A CSV keeps every decimal of an amount or rate, without thousands separators.
 EXPORT_FORMATTERS = dict(ADMIN_EXPORT_FORMATTERS)
 EXPORT_FORMATTERS.update(
     {
         datetime: lambda view, value, name=None: local_moment(value).isoformat(),
-        Decimal: lambda view, value, name=None: f"{value:.2f}",
+        Decimal: lambda view, value, name=None: str(value),
         Enum: format_enum,
         str: export_text,
     }
 )
+
+# Excel keeps numbers and dates as such, so finance can add them up; text that
+# looks like a formula is stored as text by the exporter, never altered.
+XLSX_FORMATTERS = {
+    datetime: format_moment_for_excel,
+    Enum: format_enum,
+    list: join_list,
+}

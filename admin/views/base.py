@@ -4,20 +4,29 @@ import logging
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin.contrib.sqla import ModelView
-from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_admin.contrib.sqla.fields import InlineModelFormList
+from flask_admin.helpers import is_form_submitted
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
-from wtforms import HiddenField
+from wtforms import FormField, HiddenField
 
 from admin.extensions import db
 from admin.formatting import DETAIL_FORMATTERS, EXPORT_FORMATTERS, LIST_FORMATTERS
+from admin.views.export import xlsx_response
+from admin.views.fields import (
+    ReadOnlyField,
+    SchoolModelConverter,
+    SchoolXEditableWidget,
+)
+from admin.views.filters import SchoolFilterConverter
+from admin.views.scope import scope_to_user
+from plp.db import utc_now
 from plp.enums import Role
 from plp.errors import DomainError
-from plp.permissions import scope_query
 
 logger = logging.getLogger(__name__)
 
@@ -28,14 +37,27 @@ STALE_MESSAGE = (
     "saved: reload the record to see theirs, then make your changes again."
 )
 
+# The permission each way of changing records needs, by Flask-Admin view name.
+_WRITE_PERMISSIONS = {
+    "create_view": "can_create",
+    "edit_view": "can_edit",
+    "delete_view": "can_delete",
+    "ajax_update": "can_edit",
+    "ajax_lookup": "can_create_or_edit",
+}
+
+# Form pages whose refusals are also flashed at the top of the page.
+_FORM_PAGES = ("create_view", "edit_view")
+
 
 class SchoolModelView(ModelView):
     """A model view that knows who may use it and which rows they may touch.
 
-    `read_roles` may open the view; `write_roles` may also create, edit and
-    delete. Every way in (list, count, details, edit, delete, inline edit,
-    export and the related-record pickers) sees only the rows in the user's
-    scope (`plp.permissions.scope_query`).
+    `read_roles` may open the view; `write_roles` may also edit and delete;
+    `create_roles` and `delete_roles`, when given, narrow those two. Every way
+    in (list, count, details, edit, delete, inline edit, export and the
+    related-record pickers) sees only the rows in the user's scope
+    (`plp.permissions.scope_query`).
     """
 
     read_roles: tuple[Role, ...] = (Role.ADMINISTRATOR,)
@@ -43,8 +65,15 @@ class SchoolModelView(ModelView):
     create_roles: tuple[Role, ...] | None = None
     delete_roles: tuple[Role, ...] | None = None
 
+    # Shown in the forms but never changed through them (a generated code).
+    form_readonly_columns: tuple[str, ...] = ()
+    # Chosen when the record is created, shown read-only when it is edited.
+    form_fixed_columns: tuple[str, ...] = ()
+
     # Flask-WTF's form carries the same CSRF token the rest of the site checks.
     form_base_class = FlaskForm
+    model_form_converter = SchoolModelConverter
+    filter_converter = SchoolFilterConverter()
     can_view_details = True
     can_export = True
     export_types = ["csv", "xlsx"]
@@ -75,9 +104,25 @@ class SchoolModelView(ModelView):
             return redirect(url_for("auth.login", next=request.full_path))
         abort(403)
 
+    def _handle_view(self, name, **kwargs):
+        """Refuse a change the user's role does not allow, whatever the URL."""
+        refused = super()._handle_view(name, **kwargs)
+        if refused is not None:
+            return refused
+
+        permission = _WRITE_PERMISSIONS.get(name)
+        if permission and not getattr(self, permission):
+            abort(403)
+        if name == "action_view" and not self.is_action_allowed(
+            request.form.get("action", "")
+        ):
+            abort(403)
+        return None
+
     @property
     def can_create(self) -> bool:
-        return self._role() in (self.create_roles or self.write_roles)
+        roles = self.write_roles if self.create_roles is None else self.create_roles
+        return self._role() in roles
 
     @property
     def can_edit(self) -> bool:
@@ -85,30 +130,49 @@ class SchoolModelView(ModelView):
 
     @property
     def can_delete(self) -> bool:
-        return self._role() in (self.delete_roles or self.write_roles)
+        roles = self.write_roles if self.delete_roles is None else self.delete_roles
+        return self._role() in roles
+
+    @property
+    def can_create_or_edit(self) -> bool:
+        return self.can_create or self.can_edit
 
     # Row scope, applied to every way in
 
-    def scoped(self, query):
-        """Narrow a Flask-Admin query to the rows the current user may see."""
-        if not current_user.is_authenticated:
-            return query.filter(False)
-        visible = scope_query(select(self.model.id), self.model, current_user)
-        if visible.whereclause is None:
-            return query
-        return query.filter(self.model.id.in_(visible))
+    def narrow(self, query):
+        """Restrict the rows further for this view; by default, not at all."""
+        return query
 
     def get_query(self):
-        return self.scoped(super().get_query())
+        return scope_to_user(self.narrow(super().get_query()), self.model)
 
     def get_count_query(self):
-        return self.scoped(super().get_count_query())
+        return scope_to_user(self.narrow(super().get_count_query()), self.model)
 
     def get_one(self, id):
-        record = self.get_query().filter(self.model.id == id).one_or_none()
-        return record
+        if not str(id).isdigit():
+            return None
+        return self.get_query().filter(self.model.id == int(id)).one_or_none()
 
-    # Forms: scoped pickers and the version the user saw
+    def _create_ajax_loader(self, name, options):
+        return ScopedAjaxLoader.for_relation(self.model, name, options)
+
+    # What the list, details and exports show
+
+    def get_details_columns(self):
+        # Without an explicit list Flask-Admin shows every column; a view that
+        # forgets to choose must show no more than its list does.
+        only = self.column_details_list or self.column_list
+        if only is None:
+            return super().get_details_columns()
+        return self.get_column_names(only, self.column_details_exclude_list)
+
+    def _export_tablib(self, export_type, return_url):
+        if export_type == "xlsx":
+            return xlsx_response(self)
+        return super()._export_tablib(export_type, return_url)
+
+    # Forms: read-only fields and the version the user saw
 
     def scaffold_form(self):
         form_class = super().scaffold_form()
@@ -116,37 +180,53 @@ class SchoolModelView(ModelView):
             form_class.seen_version = HiddenField()
         return form_class
 
-    def create_form(self, obj=None):
-        return self._scope_pickers(super().create_form(obj))
+    def scaffold_list_form(self, widget=None, validators=None):
+        return super().scaffold_list_form(widget or SchoolXEditableWidget(), validators)
+
+    def get_create_form(self):
+        return self._form_showing_read_only(self.form_readonly_columns)
+
+    def get_edit_form(self):
+        fixed = (*self.form_readonly_columns, *self.form_fixed_columns)
+        return self._form_showing_read_only(fixed)
+
+    def _form_showing_read_only(self, names):
+        if not names:
+            return self.get_form()
+        extra = dict(self.form_extra_fields or {})
+        for name in names:
+            extra[name] = ReadOnlyField(self.get_column_name(name))
+        saved, self.form_extra_fields = self.form_extra_fields, extra
+        try:
+            return self.get_form()
+        finally:
+            self.form_extra_fields = saved
 
     def edit_form(self, obj=None):
-        form = self._scope_pickers(super().edit_form(obj))
+        form = super().edit_form(obj)
         if hasattr(form, "seen_version") and request.method == "GET" and obj:
             form.seen_version.data = obj.version
         return form
 
-    def _scope_pickers(self, form):
-        for field in form:
-            if isinstance(field, QuerySelectField | QuerySelectMultipleField):
-                field.query_factory = self._picker_query(field)
-        return form
-
-    def _picker_query(self, field):
-        model = _picker_model(field)
-
-        def visible_rows():
-            query = scope_query(select(model), model, current_user)
-            return db.session.execute(query).scalars().all()
-
-        return visible_rows
+    def validate_form(self, form) -> bool:
+        """Validate a submitted form, flashing each refusal with its field's name."""
+        valid = super().validate_form(form)
+        if not valid and is_form_submitted() and _on_form_page():
+            for message in field_messages(form):
+                flash(message, "error")
+        return valid
 
     def on_model_change(self, form, model, is_created):
         """Refuse a save based on a version of the record that is out of date."""
         seen = getattr(form, "seen_version", None)
-        if is_created or seen is None or not seen.data:
+        if is_created or seen is None:
             return
-        if int(seen.data) != model.version:
+        if not str(seen.data or "").isdigit() or int(seen.data) != model.version:
             raise StaleRecordSeen(STALE_MESSAGE)
+        if self.inline_models and hasattr(model, "updated_at"):
+            # A save that changes only inline rows must still move the record's
+            # version on, or a second stale form would overwrite those rows.
+            model.updated_at = utc_now()
 
     # Errors: a clear message for the user, the detail for the log only
 
@@ -157,16 +237,18 @@ class SchoolModelView(ModelView):
         if isinstance(exc, StaleDataError):
             flash(STALE_MESSAGE, "error")
             return True
+        if isinstance(exc, IntegrityError):
+            # The first line names the constraint; the rest may quote values.
+            reason = str(exc.orig).splitlines()[0]
+            logger.warning("database refused a change in %s: %s", self.endpoint, reason)
+            flash(integrity_message(reason), "error")
+            return True
+        if isinstance(exc, SQLAlchemyError):
+            logger.error("database error in %s: %s", self.endpoint, type(exc).__name__)
+            flash("Not saved: the database could not store this change.", "error")
+            return True
         if isinstance(exc, ValueError):
             flash(f"Not saved: {exc}", "error")
-            return True
-        if isinstance(exc, IntegrityError | SQLAlchemyError):
-            logger.exception("database refused a change in %s", self.endpoint)
-            flash(
-                "Not saved: the change conflicts with other records "
-                "(a duplicate, or a record that others depend on).",
-                "error",
-            )
             return True
         return super().handle_view_exception(exc)
 
@@ -175,12 +257,70 @@ class StaleRecordSeen(Exception):
     """The form carried an older version of the record than the database holds."""
 
 
-def _picker_model(field):
-    query_factory = field.query_factory
-    probe = query_factory()
-    if hasattr(probe, "column_descriptions"):
-        return probe.column_descriptions[0]["entity"]
-    raise TypeError(f"cannot tell which model {field.name} picks from")
+class ScopedAjaxLoader(QueryAjaxModelLoader):
+    """Look related records up for a form, only among those the user may see.
+
+    The option `where` narrows the rows further (for example, leaving out
+    mentors who must not be approached).
+    """
+
+    @classmethod
+    def for_relation(cls, model, name: str, options: dict) -> "ScopedAjaxLoader":
+        """Return a loader for the records a relationship of `model` points to."""
+        remote_model = getattr(model, name).property.mapper.class_
+        return cls(name, db, remote_model, **options)
+
+    def get_query(self):
+        query = super().get_query()
+        where = self.options.get("where")
+        if where is not None:
+            query = query.filter(where())
+        return scope_to_user(query, self.model)
+
+    def get_one(self, pk):
+        if not str(pk).isdigit():
+            return None
+        with db.session.no_autoflush:
+            return self.get_query().filter(self.model.id == int(pk)).one_or_none()
+
+
+def field_messages(form) -> list[str]:
+    """Return every error of a form as 'Field: problem', inline rows included."""
+    messages = []
+    for field in form:
+        if isinstance(field, InlineModelFormList):
+            for entry in field.entries:
+                messages.extend(
+                    f"{field.label.text}: {message}"
+                    for message in field_messages(entry.form)
+                )
+        elif isinstance(field, FormField):
+            messages.extend(field_messages(field.form))
+        else:
+            messages.extend(f"{field.label.text}: {error}" for error in field.errors)
+    return messages
+
+
+def integrity_message(reason: str) -> str:
+    """Say in the School's words why the database refused a change."""
+    reason = reason.lower()
+    if "unique" in reason or "duplicate" in reason:
+        return "Not saved: another record already has this value (a duplicate)."
+    if "foreign key" in reason:
+        return "Not saved: other records depend on this one, or it refers to one gone."
+    if "null" in reason:
+        return "Not saved: a required value is missing."
+    return "Not saved: a value is outside what the School's records allow."
+
+
+def inline(model, *excluded: str) -> tuple:
+    """Describe rows edited inside their parent's form, without their version."""
+    return (model, {"form_excluded_columns": ("version", *excluded)})
+
+
+def _on_form_page() -> bool:
+    endpoint = request.endpoint or ""
+    return endpoint.rsplit(".", 1)[-1] in _FORM_PAGES
 
 
 def link(url: str, text: str) -> Markup:

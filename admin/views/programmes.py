@@ -1,16 +1,26 @@
 """Programmes and their lifecycle actions."""
 
-from flask import flash
+from flask import flash, request
 from flask_admin.actions import action
 from flask_login import current_user
 
 from admin.extensions import db
 from admin.views.base import SchoolModelView
+from admin.views.fields import CURRENCY_ARGS
 from plp.enums import Role
 from plp.errors import DomainError
+from plp.models import User
 from plp.services.programmes import STEPS, take_step
 
 LIFECYCLE_CONFIRM = "Apply this step to every selected programme?"
+
+
+def active_facilitators():
+    """Return the staff who can be given a programme to facilitate."""
+    # A legacy Query, because Flask-Admin's pickers filter and iterate one.
+    query = db.session.query(User)
+    query = query.filter(User.role == Role.FACILITATOR, User.active.is_(True))
+    return query.order_by(User.name)
 
 
 class ProgrammeView(SchoolModelView):
@@ -29,7 +39,12 @@ class ProgrammeView(SchoolModelView):
         "currency",
         "campaign",
     )
-    column_searchable_list = ("reference", "campaign")
+    column_searchable_list = (
+        "reference",
+        "campaign",
+        "client.name",
+        "client.alias_code",
+    )
     column_filters = ("status", "currency", "start_date", "target_end_date")
     column_sortable_list = (
         "reference",
@@ -41,7 +56,13 @@ class ProgrammeView(SchoolModelView):
         "currency",
     )
     column_default_sort = ("start_date", True)
+    column_labels = {
+        "target_end_date": "Target end date",
+        "status_before_hold": "Status before hold",
+    }
     form_columns = (
+        "reference",
+        "status",
         "client",
         "facilitator",
         "start_date",
@@ -49,6 +70,15 @@ class ProgrammeView(SchoolModelView):
         "currency",
         "campaign",
     )
+    form_readonly_columns = ("reference", "status")
+    form_args = {
+        "facilitator": {"query_factory": active_facilitators},
+        "currency": CURRENCY_ARGS,
+    }
+    column_descriptions = {
+        "reference": "Generated when the programme is first saved.",
+        "status": "Changed only by the lifecycle actions on the list of programmes.",
+    }
     column_details_list = (
         "reference",
         "client",
@@ -62,6 +92,13 @@ class ProgrammeView(SchoolModelView):
         "created_at",
         "updated_at",
     )
+
+    def create_form(self, obj=None):
+        """Offer a facilitator themselves as the new programme's facilitator."""
+        form = super().create_form(obj)
+        if request.method == "GET" and current_user.role == Role.FACILITATOR:
+            form.facilitator.data = current_user._get_current_object()
+        return form
 
     def is_action_allowed(self, name: str) -> bool:
         """Offer lifecycle steps to the roles that may take them."""

@@ -16,7 +16,7 @@ class UserView(SchoolModelView):
     column_sortable_list = ("name", "email", "role", "active", "created_at")
     column_details_exclude_list = ("password_hash",)
     column_export_exclude_list = ("password_hash",)
-    form_columns = ("name", "email", "role", "active")
+    form_columns = ("name", "email", "role", "active", "new_password")
     form_extra_fields = {
         "new_password": PasswordField(
             "New password",

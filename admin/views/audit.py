@@ -1,0 +1,38 @@
+"""The audit trail, for administrators to read and nobody to change."""
+
+from admin.views.base import SchoolModelView
+from plp.enums import Role
+
+
+class AuditEventView(SchoolModelView):
+    """Every consent, disclosure and state change, in the order it happened."""
+
+    read_roles = (Role.ADMINISTRATOR,)
+    write_roles = ()
+
+    column_list = (
+        "occurred_at",
+        "actor",
+        "entity_type",
+        "entity_id",
+        "action",
+        "from_state",
+        "to_state",
+        "note",
+    )
+    column_searchable_list = ("entity_type", "action", "note")
+    column_filters = ("occurred_at", "entity_type", "entity_id", "action")
+    column_sortable_list = (
+        "occurred_at",
+        ("actor", "actor.name"),
+        "entity_type",
+        "entity_id",
+        "action",
+    )
+    column_default_sort = ("occurred_at", True)
+    column_labels = {
+        "occurred_at": "When",
+        "actor": "Who",
+        "entity_type": "Record",
+        "entity_id": "Record id",
+    }

@@ -1,0 +1,260 @@
+"""Form fields for the School's values, and the converter that uses them everywhere.
+
+The converter is what makes a rule hold on every form: each Money column gets
+a MoneyField, each date an HTML date input and each enum a choice of the
+School's own words, in create and edit forms, inline rows and inline edits
+alike; and every related-record picker offers only the rows in the signed-in
+user's scope.
+"""
+
+import json
+from decimal import Decimal, InvalidOperation
+
+from flask_admin.contrib.sqla import fields as sqla_fields
+from flask_admin.contrib.sqla.form import AdminModelConverter
+from flask_admin.form import Select2Widget
+from flask_admin.model.form import converts
+from flask_admin.model.widgets import XEditableWidget
+from wtforms import fields, validators
+from wtforms.fields.choices import Choice, SelectChoice
+
+from admin.extensions import db
+from admin.views.scope import scope_to_user
+from plp.errors import InvalidValue
+from plp.values import parse_currency, parse_languages, parse_money
+
+# Whole cents must fit a BIGINT column on both databases, with room to spare.
+LARGEST_AMOUNT = Decimal("999999999999999.99")
+
+RATE_UNIT = Decimal("0.00000001")
+
+# What Flask-Admin's selects send for "no choice".
+BLANK_CHOICE = "__None"
+
+
+class MoneyField(fields.StringField):
+    """An amount of money typed as text: exact, and refused beyond two decimals.
+
+    A number input would let the browser round; text keeps what was typed so
+    that 10.005 is refused with a message instead of becoming 10.01.
+    """
+
+    def __init__(
+        self,
+        label=None,
+        validators=None,
+        allow_negative=False,
+        more_than_zero=False,
+        **kwargs,
+    ):
+        kwargs.setdefault("render_kw", {"inputmode": "decimal"})
+        super().__init__(label, validators, **kwargs)
+        self.allow_negative = allow_negative
+        self.more_than_zero = more_than_zero
+
+    def process_formdata(self, valuelist):
+        """Read the typed amount exactly, or record why it cannot be one."""
+        text = valuelist[0].strip() if valuelist else ""
+        self.data = None
+        if not text:
+            return
+        try:
+            amount = parse_money(text, allow_negative=self.allow_negative)
+        except InvalidValue as problem:
+            raise ValueError(str(problem)) from None
+        except ArithmeticError:
+            raise ValueError(f"{text} is not an amount of money") from None
+        if abs(amount) > LARGEST_AMOUNT:
+            raise ValueError(f"{text} is larger than any amount the School records")
+        if self.more_than_zero and amount == 0:
+            raise ValueError(f"{text} is not more than zero")
+        self.data = amount
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else str(self.data)
+
+
+class RateField(fields.StringField):
+    """An exchange rate typed as text: more than zero, at most eight decimals."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {"inputmode": "decimal"})
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist):
+        """Read the typed rate exactly, or record why it cannot be one."""
+        text = valuelist[0].strip().replace(",", "") if valuelist else ""
+        self.data = None
+        if not text:
+            return
+        try:
+            rate = Decimal(text)
+            exact = rate.is_finite() and rate == rate.quantize(RATE_UNIT)
+        except (InvalidOperation, ArithmeticError):
+            raise ValueError(f"{text} is not a rate") from None
+        if not exact:
+            raise ValueError(f"{text} has more than eight decimals")
+        if rate <= 0:
+            raise ValueError(f"{text} is not more than zero")
+        self.data = rate
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else str(self.data)
+
+
+class ChoicesAsNamedTuples:
+    """Yield WTForms Choice tuples, which WTForms 3.3 expects of every select.
+
+    Flask-Admin 2.2 still yields plain tuples, which WTForms deprecates.
+    """
+
+    def iter_choices(self):
+        for choice in super().iter_choices():
+            yield Choice(*choice)
+
+
+class QuerySelectField(ChoicesAsNamedTuples, sqla_fields.QuerySelectField):
+    """A related record chosen from a query; named as Flask-Admin's for x-editable."""
+
+
+class QuerySelectMultipleField(
+    ChoicesAsNamedTuples, sqla_fields.QuerySelectMultipleField
+):
+    """Related records chosen from a query."""
+
+
+class EnumSelectField(fields.SelectField):
+    """A choice among an enum's values, shown as the words the School uses."""
+
+    widget = Select2Widget()
+
+    def __init__(
+        self, enum_class, label=None, validators=None, allow_blank=False, **kwargs
+    ):
+        self.enum_class = enum_class
+        self.allow_blank = allow_blank
+        choices = [SelectChoice(member.value) for member in enum_class]
+        if allow_blank:
+            choices.insert(0, SelectChoice(BLANK_CHOICE, ""))
+        super().__init__(
+            label, validators, coerce=self._member, choices=choices, **kwargs
+        )
+
+    def _member(self, value):
+        if value in (None, "", BLANK_CHOICE):
+            return None
+        return value if isinstance(value, self.enum_class) else self.enum_class(value)
+
+
+class ReadOnlyField(fields.StringField):
+    """Show a value that this form must not change, such as a generated code."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {"readonly": True})
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist):
+        """Ignore whatever was posted: the value is not the form's to set."""
+
+    def populate_obj(self, obj, name):
+        """Leave the record's value as it is."""
+
+    def _value(self) -> str:
+        return "" if self.data is None else str(self.data)
+
+
+class SchoolXEditableWidget(XEditableWidget):
+    """The inline-edit widget, taught the School's own field types."""
+
+    def get_kwargs(self, field, kwargs):
+        """Describe a School field to x-editable; defer to Flask-Admin otherwise."""
+        if isinstance(field, MoneyField | RateField):
+            kwargs["data-type"] = "text"
+            return kwargs
+        if isinstance(field, EnumSelectField):
+            choices = [{"value": c.value, "text": c.label} for c in field.choices]
+            kwargs["data-type"] = "select2"
+            kwargs["data-source"] = json.dumps(choices)
+            return kwargs
+        return super().get_kwargs(field, kwargs)
+
+
+class SchoolModelConverter(AdminModelConverter):
+    """Turn model columns into the School's fields, with pickers kept in scope."""
+
+    @converts("Money")
+    def convert_money(self, column, field_args, **extra):
+        """Give every amount of money a field that refuses rounding."""
+        _require_unless_nullable(column, field_args)
+        return MoneyField(**field_args)
+
+    @converts("Rate")
+    def convert_rate(self, column, field_args, **extra):
+        """Give every exchange rate an exact field."""
+        _require_unless_nullable(column, field_args)
+        return RateField(**field_args)
+
+    @converts("sqlalchemy.sql.sqltypes.Enum")
+    def convert_enum(self, column, field_args, **extra):
+        """Offer an enum's values and hand the model the enum member."""
+        if column.nullable:
+            field_args["allow_blank"] = True
+        return EnumSelectField(column.type.enum_class, **field_args)
+
+    @converts("Date")
+    def convert_date(self, field_args, **extra):
+        """Use the browser's date input, which always sends YYYY-MM-DD."""
+        return fields.DateField(**field_args)
+
+    def _model_select_field(self, prop, multiple, remote_model, **kwargs):
+        if getattr(self.view, "_form_ajax_refs", {}).get(prop.key):
+            # Looked up as the user types, through the view's scoped loader.
+            return super()._model_select_field(prop, multiple, remote_model, **kwargs)
+        factory = kwargs.get("query_factory") or _all_rows(remote_model)
+
+        def rows_in_scope():
+            return scope_to_user(factory(), remote_model)
+
+        kwargs["query_factory"] = rows_in_scope
+        if multiple:
+            return QuerySelectMultipleField(**kwargs)
+        return QuerySelectField(**kwargs)
+
+
+def _all_rows(model):
+    return lambda: db.session.query(model)
+
+
+def _require_unless_nullable(column, field_args) -> None:
+    checks = field_args.setdefault("validators", [])
+    required = any(isinstance(check, validators.InputRequired) for check in checks)
+    if not column.nullable and not required:
+        checks.append(validators.InputRequired("A value is required."))
+
+
+def languages_filter(value):
+    """Normalise comma-separated ISO 639 codes; refuse unknown ones."""
+    if not value:
+        return None
+    try:
+        return parse_languages(value) or None
+    except InvalidValue as problem:
+        raise ValueError(str(problem)) from None
+
+
+def currency_filter(value):
+    """Normalise an ISO 4217 currency code; refuse anything else."""
+    if not value:
+        return value
+    try:
+        return parse_currency(value)
+    except InvalidValue as problem:
+        raise ValueError(str(problem)) from None
+
+
+CURRENCY_ARGS = {"filters": [currency_filter]}
+LANGUAGES_ARGS = {"filters": [languages_filter]}

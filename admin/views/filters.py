@@ -1,0 +1,81 @@
+"""List filters for the School's own column types: exact amounts and moments."""
+
+from datetime import datetime, time
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_admin.contrib.sqla import filters as sqla
+from flask_admin.model import filters as base
+
+# Whole units are stored in a signed 64-bit integer, which holds 18 digits.
+STORED_DIGITS = 18
+
+
+class MomentFrom(sqla.BaseSQLAFilter, base.BaseDateFilter):
+    """Keep rows from the start of a day, in the School's time zone."""
+
+    def clean(self, value: str) -> datetime:
+        day = datetime.strptime(value, "%Y-%m-%d").date()
+        zone = ZoneInfo(current_app.config["PLP_TIMEZONE"])
+        return datetime.combine(day, time(), tzinfo=zone)
+
+    def apply(self, query, value, alias=None):
+        return query.filter(self.get_column(alias) >= value)
+
+    def operation(self) -> str:
+        return "on or after"
+
+
+class MomentBefore(MomentFrom):
+    """Keep rows from before the start of a day, in the School's time zone."""
+
+    def apply(self, query, value, alias=None):
+        return query.filter(self.get_column(alias) < value)
+
+    def operation(self) -> str:
+        return "before"
+
+
+class _ExactAmount(sqla.BaseSQLAFilter):
+    def clean(self, value: str) -> Decimal:
+        # A value the column could not hold exactly is not a filter at all.
+        places = self.column.type.places
+        try:
+            amount = Decimal(value.strip().replace(",", ""))
+            exact = amount == amount.quantize(Decimal(1).scaleb(-places))
+        except (InvalidOperation, ArithmeticError):
+            raise ValueError(f"{value} is not an amount") from None
+        if not exact or abs(amount) >= Decimal(10) ** (STORED_DIGITS - places):
+            raise ValueError(f"{value} is not an amount")
+        return amount
+
+
+class AmountEqual(_ExactAmount, sqla.FilterEqual):
+    """Keep rows with exactly this amount."""
+
+
+class AmountGreater(_ExactAmount, sqla.FilterGreater):
+    """Keep rows with more than this amount."""
+
+
+class AmountSmaller(_ExactAmount, sqla.FilterSmaller):
+    """Keep rows with less than this amount."""
+
+
+class SchoolFilterConverter(sqla.FilterConverter):
+    """Offer filters on moments by local day and on amounts exactly."""
+
+    @base.convert("UTCDateTime")
+    def conv_moment(self, column, name, **kwargs):
+        """Filter moments by the day they fall on in the School's time zone."""
+        return [MomentFrom(column, name), MomentBefore(column, name)]
+
+    @base.convert("Money", "Rate")
+    def conv_amount(self, column, name, **kwargs):
+        """Filter amounts and rates by exact comparison."""
+        return [
+            AmountEqual(column, name),
+            AmountGreater(column, name),
+            AmountSmaller(column, name),
+        ]

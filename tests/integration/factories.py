@@ -1,0 +1,391 @@
+"""Factories that build a School's records through the models, for panel tests."""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from itertools import count
+
+import pytest
+from argon2 import PasswordHasher
+
+from plp.enums import (
+    ActivityType,
+    AgreementStatus,
+    BudgetCategory,
+    Channel,
+    ConsentDecision,
+    ConsentSide,
+    FundingStatus,
+    MatchState,
+    PeerRole,
+    Priority,
+    ProgrammeStatus,
+    ProgressRating,
+    Role,
+    RolesOffered,
+    SessionMode,
+)
+from plp.models import (
+    AgendaItem,
+    Agreement,
+    AuditEvent,
+    Budget,
+    BudgetLine,
+    BudgetRevision,
+    CheckIn,
+    Client,
+    Consent,
+    ExchangeRate,
+    Expense,
+    FundingApplication,
+    LearningAgenda,
+    Match,
+    Mentor,
+    MentoringSession,
+    Need,
+    NeedsAssessment,
+    Programme,
+    ProgressUpdate,
+    Seminar,
+    SeminarEnrolment,
+    SeminarInterest,
+    User,
+)
+
+_serial = count(1)
+
+# A mentor's identity, spelt so that any leak of it is unmistakable in a page.
+MENTOR_IDENTITY = {
+    "name": "Wilhelmina Quargstone",
+    "email": "w.quargstone@mentors.example.org",
+    "phone": "+31 6 4477 1290",
+    "country": "Netherlands",
+    "address": "Keizersgracht 4471, Amsterdam",
+    "employer_or_party": "Partij voor Quargstone",
+    "biography": "Thirty years a councillor in Quarg",
+    "links": "https://quargstone.example.org",
+}
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch):
+    """Hash test passwords cheaply: each sign-in otherwise costs a tenth of a second.
+
+    Import this fixture into a test module to use it there.
+    """
+    quick = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    monkeypatch.setattr("plp.services.accounts._hasher", quick)
+
+
+def make_user(session, role: Role, **fields) -> User:
+    """Make a member of staff with a role (who cannot sign in)."""
+    number = next(_serial)
+    values = {
+        "email": f"{role.value}{number}@school.example.org",
+        "name": f"{role.value.capitalize()} {number}",
+        "role": role,
+        "password_hash": "not a real hash",
+    }
+    user = User(**{**values, **fields})
+    session.add(user)
+    session.flush()
+    return user
+
+
+def make_client(session, **fields) -> Client:
+    """Make a client."""
+    number = next(_serial)
+    values = {
+        "name": f"Client Number{number}",
+        "email": f"client{number}@example.org",
+        "region": "West Africa",
+        "languages": "en, fr",
+    }
+    client = Client(**{**values, **fields})
+    session.add(client)
+    session.flush()
+    return client
+
+
+def make_programme(session, facilitator: User | None, **fields) -> Programme:
+    """Make a programme at the enquiry stage, for a new client unless one is given."""
+    values = {"client": None, "currency": "EUR", "start_date": date(2026, 2, 1)}
+    values.update(fields)
+    if values["client"] is None:
+        values["client"] = make_client(session)
+    programme = Programme(facilitator=facilitator, **values)
+    session.add(programme)
+    session.flush()
+    return programme
+
+
+def make_mentor(session, **fields) -> Mentor:
+    """Make a member of the mentor pool, available for one client."""
+    number = next(_serial)
+    values = {
+        "name": f"Mentor Number{number}",
+        "email": f"mentor{number}@mentors.example.org",
+        "roles_offered": RolesOffered.BOTH,
+        "expertise": "campaigning, media",
+        "languages": "en",
+        "region": "Western Europe",
+        "capacity": 2,
+    }
+    mentor = Mentor(**{**values, **fields})
+    session.add(mentor)
+    session.flush()
+    return mentor
+
+
+def make_agreed_budget(session, programme: Programme, *amounts: str) -> Budget:
+    """Make a budget with one line per amount, agreed at their total."""
+    lines = [
+        BudgetLine(category=BudgetCategory.MENTORING, description=f"Line {n}", amount=a)
+        for n, a in enumerate(amounts, start=1)
+    ]
+    total = sum((Decimal(amount) for amount in amounts), Decimal("0.00"))
+    budget = Budget(
+        programme=programme,
+        lines=lines,
+        agreed_total=total,
+        agreed_on=date(2026, 1, 20),
+    )
+    session.add(budget)
+    session.flush()
+    return budget
+
+
+@dataclass
+class School:
+    """One programme with a record of every kind, and the people around it."""
+
+    facilitator: User
+    approver: User
+    client: Client
+    programme: Programme
+    assessment: NeedsAssessment
+    need: Need
+    budget: Budget
+    line: BudgetLine
+    revision: BudgetRevision
+    agenda: LearningAgenda
+    item: AgendaItem
+    progress: ProgressUpdate
+    mentor: Mentor
+    match: Match
+    consent: Consent
+    agreement: Agreement
+    mentoring_session: MentoringSession
+    check_in: CheckIn
+    expense: Expense
+    funding: FundingApplication
+    seminar: Seminar
+    enrolment: SeminarEnrolment
+    interest: SeminarInterest
+    rate: ExchangeRate
+    audit_event: AuditEvent
+
+    def record_for(self, endpoint: str):
+        """Return the record a view of this endpoint shows."""
+        return getattr(self, RECORD_OF_ENDPOINT[endpoint])
+
+
+RECORD_OF_ENDPOINT = {
+    "client": "client",
+    "programme": "programme",
+    "check_in": "check_in",
+    "needs_assessment": "assessment",
+    "learning_agenda": "agenda",
+    "agenda_item": "item",
+    "progress_update": "progress",
+    "mentor": "mentor",
+    "mentor_profile": "mentor",
+    "match": "match",
+    "consent": "consent",
+    "agreement": "agreement",
+    "budget": "budget",
+    "budget_revision": "revision",
+    "expense": "expense",
+    "funding_application": "funding",
+    "exchange_rate": "rate",
+    "seminar": "seminar",
+    "seminar_enrolment": "enrolment",
+    "seminar_interest": "interest",
+    "user": "facilitator",
+    "audit_event": "audit_event",
+}
+
+
+def build_school(session, facilitator: User | None = None, **mentor_fields) -> School:
+    """Build an active programme with a record of every kind, and commit it."""
+    facilitator = facilitator or make_user(session, Role.FACILITATOR)
+    approver = make_user(session, Role.FINANCE)
+    programme = make_programme(
+        session, facilitator, campaign="Mayoral race", target_end_date=date(2027, 1, 31)
+    )
+    need = Need(area="Public speaking", priority=Priority.HIGH)
+    assessment = NeedsAssessment(
+        programme=programme, assessed_on=date(2026, 1, 10), needs=[need]
+    )
+    session.add(assessment)
+    budget = make_agreed_budget(session, programme, "1000.00")
+    line = budget.lines[0]
+    revision = BudgetRevision(
+        budget=budget,
+        budget_line=line,
+        amount_change=Decimal("100.00"),
+        reason="Extra travel",
+        approved_by=approver,
+        approved_on=date(2026, 3, 1),
+    )
+    item = AgendaItem(
+        title="Speak at the town hall",
+        activity_type=ActivityType.MENTORING,
+        need=need,
+        budget_line=line,
+        planned_start=date(2026, 3, 1),
+        due_date=date(2026, 6, 30),
+        cost=Decimal("500.00"),
+    )
+    agenda = LearningAgenda(
+        programme=programme, title="Road to the town hall", items=[item]
+    )
+    progress = ProgressUpdate(item=item, percent_done=20, note="First speech drafted")
+    session.add_all([revision, agenda, progress])
+    programme.status = ProgrammeStatus.ACTIVE
+    session.flush()
+
+    mentor = make_mentor(session, **{**MENTOR_IDENTITY, **mentor_fields})
+    match, consent, agreement, mentoring_session = _agreed_match(
+        session, programme, mentor, need, line, facilitator
+    )
+    others = _money_and_seminars(session, programme, line, facilitator)
+    audit_event = AuditEvent(
+        actor=facilitator,
+        entity_type="Programme",
+        entity_id=programme.id,
+        action="activate",
+        from_state="matching",
+        to_state="active",
+    )
+    session.add(audit_event)
+    session.commit()
+
+    return School(
+        facilitator=facilitator,
+        approver=approver,
+        client=programme.client,
+        programme=programme,
+        assessment=assessment,
+        need=need,
+        budget=budget,
+        line=line,
+        revision=revision,
+        agenda=agenda,
+        item=item,
+        progress=progress,
+        mentor=mentor,
+        match=match,
+        consent=consent,
+        agreement=agreement,
+        mentoring_session=mentoring_session,
+        audit_event=audit_event,
+        **others,
+    )
+
+
+def _agreed_match(session, programme, mentor, need, line, facilitator):
+    match = Match(
+        programme=programme,
+        mentor=mentor,
+        need=need,
+        role=PeerRole.MENTOR,
+        state=MatchState.AGREED,
+        disclosed_at=datetime(2026, 3, 10, 12, 0, tzinfo=UTC),
+    )
+    consents = [
+        Consent(
+            match=match,
+            side=side,
+            decision=ConsentDecision.GIVEN,
+            channel=Channel.EMAIL,
+            recorded_by=facilitator,
+        )
+        for side in (ConsentSide.CLIENT, ConsentSide.MENTOR)
+    ]
+    held = MentoringSession(
+        held_on=date(2026, 4, 2), duration_minutes=60, mode=SessionMode.VIDEO
+    )
+    agreement = Agreement(
+        match=match,
+        programme=programme,
+        mentor=mentor,
+        budget_line=line,
+        role=PeerRole.MENTOR,
+        fee=Decimal("300.00"),
+        sessions_planned=6,
+        start_date=date(2026, 4, 1),
+        status=AgreementStatus.ACTIVE,
+        sessions=[held],
+    )
+    session.add_all([match, *consents, agreement])
+    session.flush()
+    return match, consents[0], agreement, held
+
+
+def _money_and_seminars(session, programme, line, facilitator) -> dict:
+    seminar = Seminar(
+        title="Campaigning in hard places",
+        topic="campaigning",
+        location="Lisbon",
+        starts_on=date(2026, 9, 7),
+        ends_on=date(2026, 9, 11),
+        places=20,
+        fee_per_place=Decimal("850.00"),
+        currency="EUR",
+    )
+    records = {
+        "check_in": CheckIn(
+            programme=programme,
+            facilitator=facilitator,
+            held_on=date(2026, 5, 1),
+            rating=ProgressRating.ON_TRACK,
+        ),
+        "expense": Expense(
+            programme=programme,
+            budget_line=line,
+            incurred_on=date(2026, 4, 20),
+            amount=Decimal("120.00"),
+            payee="Hotel Europa",
+            reference="INV-0042",
+        ),
+        "funding": FundingApplication(
+            programme=programme,
+            funder="Open Society Trust",
+            amount_asked=Decimal("800.00"),
+            status=FundingStatus.SUBMITTED,
+            submitted_on=date(2026, 2, 15),
+        ),
+        "seminar": seminar,
+        "enrolment": SeminarEnrolment(
+            seminar=seminar,
+            programme=programme,
+            enrolled_on=date(2026, 5, 2),
+            fee=Decimal("850.00"),
+        ),
+        "interest": SeminarInterest(
+            programme=programme,
+            seminar=seminar,
+            topic="campaigning",
+            expressed_on=date(2026, 4, 30),
+        ),
+        "rate": ExchangeRate(
+            currency="GBP",
+            reporting_currency="EUR",
+            rate=Decimal("1.16250000"),
+            valid_from=date(2026, 1, 1),
+        ),
+    }
+    session.add_all(records.values())
+    session.flush()
+    return records

@@ -1,0 +1,212 @@
+"""Who may open each admin view, and what each role's menu offers.
+
+Every test here only reads, or is refused before anything is written, so one
+application and one School serve them all and the whole matrix stays fast.
+"""
+
+import re
+
+import pytest
+from argon2 import PasswordHasher
+
+from admin.extensions import db, limiter
+from app import create_app
+from plp.enums import Role
+from plp.services.accounts import create_user
+from tests.conftest import empty_all_tables
+from tests.integration.conftest import PASSWORD, csrf_token
+from tests.integration.factories import build_school
+
+ROLES = {
+    "a": Role.ADMINISTRATOR,
+    "f": Role.FACILITATOR,
+    "c": Role.COORDINATOR,
+    "d": Role.DIRECTOR,
+    "n": Role.FINANCE,
+}
+
+# endpoint: (may open it, may create, may edit), by role letter as in ROLES.
+ACCESS = {
+    "client": ("af", "af", "af"),
+    "programme": ("afcn", "af", "af"),
+    "check_in": ("af", "af", "af"),
+    "needs_assessment": ("af", "af", "af"),
+    "learning_agenda": ("af", "af", "af"),
+    "agenda_item": ("af", "af", "af"),
+    "progress_update": ("af", "af", "af"),
+    "mentor": ("ac", "ac", "ac"),
+    "mentor_profile": ("af", "", ""),
+    "match": ("afc", "af", "af"),
+    "consent": ("afc", "", ""),
+    "agreement": ("afcn", "af", "af"),
+    "budget": ("afn", "afn", "afn"),
+    "budget_revision": ("afn", "an", ""),
+    "expense": ("afn", "an", "an"),
+    "funding_application": ("afn", "afn", "afn"),
+    "exchange_rate": ("adn", "an", "an"),
+    "seminar": ("afcdn", "a", "a"),
+    "seminar_enrolment": ("afn", "af", "af"),
+    "seminar_interest": ("af", "af", "af"),
+    "user": ("a", "a", "a"),
+    "audit_event": ("a", "", ""),
+}
+
+# Records that nobody deletes through the panel: accounts are deactivated.
+UNDELETABLE = {"user"}
+
+# Pages outside the record views that a role's menu also lists.
+OTHER_PAGES = {Role.ADMINISTRATOR: {"import"}}
+
+CASES = [(endpoint, role) for endpoint in ACCESS for role in ROLES.values()]
+
+
+@pytest.fixture(scope="module")
+def module_app(database_url):
+    """Yield one application, on a database emptied when the module is done."""
+    with pytest.MonkeyPatch.context() as patch:
+        # Cheap hashes: the module signs in a few hundred times.
+        quick = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+        patch.setattr("plp.services.accounts._hasher", quick)
+        app = create_app(
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": database_url,
+                "SECRET_KEY": "test secret",
+                "PLP_LOGIN_RATE_LIMIT": "10000/minute",
+            }
+        )
+        yield app
+        with app.app_context(), db.engine.begin() as connection:
+            empty_all_tables(connection)
+    limiter.reset()
+
+
+@pytest.fixture(scope="module")
+def school(module_app):
+    """Build one School and an account for every role; return what tests need.
+
+    The facilitator's account runs the School's programme. Only ids and
+    e-mails leave this fixture: each test opens its own application context.
+    """
+    with module_app.app_context():
+        accounts = {
+            role: create_user(
+                db.session, f"{role.value}@school.example.org", role, PASSWORD
+            )
+            for role in Role
+        }
+        built = build_school(db.session, accounts[Role.FACILITATOR])
+        records = {
+            endpoint: (type(built.record_for(endpoint)), built.record_for(endpoint).id)
+            for endpoint in ACCESS
+        }
+        emails = {role: account.email for role, account in accounts.items()}
+        db.session.remove()
+    return records, emails
+
+
+@pytest.fixture
+def app(module_app):
+    """Give each test a fresh application context, so nothing carries over."""
+    with module_app.app_context():
+        yield module_app
+        db.session.remove()
+
+
+def _letter(role: Role) -> str:
+    return next(letter for letter, named in ROLES.items() if named == role)
+
+
+def _expected(endpoint: str, role: Role) -> tuple[bool, bool, bool]:
+    letter = _letter(role)
+    return tuple(letter in allowed for allowed in ACCESS[endpoint])
+
+
+def _sign_in(auth, school, role: Role) -> dict:
+    records, emails = school
+    response = auth.login(emails[role])
+    assert response.status_code == 302
+    return records
+
+
+@pytest.mark.parametrize(("endpoint", "role"), CASES)
+def test_each_role_opens_only_the_pages_its_work_needs(
+    client, auth, school, endpoint, role
+):
+    _, record_id = _sign_in(auth, school, role)[endpoint]
+    may_open, may_create, may_edit = _expected(endpoint, role)
+    base = f"/admin/{endpoint}"
+
+    pages = {
+        f"{base}/": may_open,
+        f"{base}/details/?id={record_id}": may_open,
+        f"{base}/export/csv/": may_open,
+        f"{base}/export/xlsx/": may_open,
+        f"{base}/new/": may_create,
+        f"{base}/edit/?id={record_id}": may_edit,
+    }
+
+    statuses = {url: client.get(url).status_code for url in pages}
+    assert statuses == {url: 200 if allowed else 403 for url, allowed in pages.items()}
+
+
+@pytest.mark.parametrize(("endpoint", "role"), CASES)
+def test_a_role_that_may_not_change_records_is_refused_every_change(
+    client, auth, school, endpoint, role
+):
+    model, record_id = _sign_in(auth, school, role)[endpoint]
+    _, may_create, may_edit = _expected(endpoint, role)
+    may_delete = may_edit and endpoint not in UNDELETABLE
+    token = csrf_token(client, "/admin/")
+    data = {
+        "id": record_id,
+        "rowid": record_id,
+        "action": "delete",
+        "csrf_token": token,
+    }
+    base = f"/admin/{endpoint}"
+
+    posts = {
+        f"{base}/new/": may_create,
+        f"{base}/edit/?id={record_id}": may_edit,
+        f"{base}/delete/": may_delete,
+        f"{base}/action/": may_delete,
+        f"{base}/ajax/update/": may_edit,
+    }
+    answers = {
+        url: client.post(url, data=data).status_code
+        for url, allowed in posts.items()
+        if not allowed
+    }
+
+    assert answers == dict.fromkeys(answers, 403)
+    assert db.session.get(model, record_id) is not None
+
+
+@pytest.mark.parametrize("endpoint", ACCESS)
+def test_a_signed_out_visitor_is_sent_to_sign_in_from_every_page(client, endpoint):
+    urls = [
+        f"/admin/{endpoint}/",
+        f"/admin/{endpoint}/details/?id=1",
+        f"/admin/{endpoint}/new/",
+        f"/admin/{endpoint}/edit/?id=1",
+        f"/admin/{endpoint}/export/csv/",
+        f"/admin/{endpoint}/export/xlsx/",
+        f"/admin/{endpoint}/ajax/lookup/?name=mentor&query=a",
+    ]
+
+    locations = {url: client.get(url).headers.get("Location", "") for url in urls}
+
+    assert all(location.startswith("/login") for location in locations.values())
+
+
+@pytest.mark.parametrize("role", ROLES.values())
+def test_the_menu_lists_exactly_the_views_a_role_may_open(client, auth, school, role):
+    _sign_in(auth, school, role)
+
+    page = client.get("/admin/").get_data(as_text=True)
+
+    listed = set(re.findall(r'href="/admin/([a-z_]+)/"', page))
+    letter = _letter(role)
+    allowed = {endpoint for endpoint, access in ACCESS.items() if letter in access[0]}
+    assert listed == allowed | OTHER_PAGES.get(role, set())
