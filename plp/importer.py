@@ -529,7 +529,9 @@ def _read_sheet(workbook: Workbook, spec: SheetSpec, problems: list) -> list[Row
 
     rows = []
     for cells in worksheet.iter_rows(min_row=2):
-        if all(_is_empty_cell(cell) for cell in cells):
+        # Notes in columns the import does not read do not make a record.
+        read = [cells[index] for index in positions.values() if index < len(cells)]
+        if all(_is_empty_cell(cell) for cell in read):
             continue
         rows.append(_read_row(spec, positions, cells, problems))
     return rows
