@@ -1,5 +1,6 @@
 """The `flask --app app plp ...` commands."""
 
+import time
 from pathlib import Path
 
 import click
@@ -7,6 +8,15 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from admin.extensions import db
+from plp.demo import (
+    DEFAULT_SEED,
+    DEFAULT_SIZE,
+    PASSWORD_CHANGED,
+    REFERENCE_DATE,
+    build_demo_school,
+    count_programmes,
+    ensure_demo_accounts,
+)
 from plp.enums import Role
 from plp.errors import DomainError
 from plp.importer import ImportRefused, build_template, import_workbook
@@ -75,3 +85,79 @@ def import_template_command(path: str):
     """Write the empty import workbook, one sheet per kind of record."""
     Path(path).write_bytes(build_template())
     click.echo(f"Wrote the import template to {path}.")
+
+
+@plp_group.command("demo-data")
+@click.option(
+    "--size",
+    default=DEFAULT_SIZE,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Number of programmes; 20000 makes a School for benchmarks.",
+)
+@click.option(
+    "--seed",
+    default=DEFAULT_SEED,
+    show_default=True,
+    help="The same seed and size always give the same School.",
+)
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help=f"The day the demo's dates lead up to (YYYY-MM-DD); {REFERENCE_DATE} "
+    "if omitted, so that every load is the same.",
+)
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="Do nothing, and succeed, if the School already has programmes.",
+)
+def demo_data_command(size: int, seed: int, today, if_empty: bool):
+    """Fill a School that has no programmes yet with realistic demo data."""
+    existing = count_programmes(db.session)
+    if existing and if_empty:
+        click.echo(
+            f"The database already has data ({existing} programmes); "
+            "no demo data was added."
+        )
+        return
+
+    started = time.perf_counter()
+    try:
+        rows = build_demo_school(
+            db.session,
+            size=size,
+            seed=seed,
+            today=today.date() if today else REFERENCE_DATE,
+        )
+    except DomainError as refusal:
+        raise click.ClickException(str(refusal)) from None
+
+    elapsed = time.perf_counter() - started
+    click.echo(
+        f"Wrote a demo School of {size} programmes (seed {seed}) in {elapsed:.1f} s:"
+    )
+    width = max(len(table) for table in rows)
+    for table in sorted(rows):
+        click.echo(f"  {table.replace('_', ' '):<{width}}  {rows[table]:>9,}")
+    click.echo("Sign in with the accounts `flask --app app plp demo-accounts` prints.")
+
+
+@plp_group.command("demo-accounts")
+def demo_accounts_command():
+    """Create the missing demo accounts, one per role, and print how to sign in."""
+    try:
+        outcomes = ensure_demo_accounts(db.session)
+    except DomainError as refusal:
+        raise click.ClickException(str(refusal)) from None
+
+    table = [("E-mail", "Role", "Password", "Account")]
+    for outcome in outcomes:
+        account = outcome.account
+        changed = outcome.outcome == PASSWORD_CHANGED
+        password = "(changed since; not shown)" if changed else account.password
+        table.append((account.email, account.role.value, password, outcome.outcome))
+    widths = [max(len(row[column]) for row in table) for column in range(4)]
+    for row in table:
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        click.echo("  ".join(cells).rstrip())
