@@ -50,6 +50,18 @@ _WRITE_PERMISSIONS = {
 _FORM_PAGES = ("create_view", "edit_view")
 
 
+class SchoolForm(FlaskForm):
+    """A form that carries the site's CSRF token and knows the record it edits.
+
+    Flask-Admin's check that a value is unique (an e-mail) needs the record,
+    or it would refuse a record's own unchanged value.
+    """
+
+    def __init__(self, *args, obj=None, **kwargs):
+        self._obj = obj
+        super().__init__(*args, obj=obj, **kwargs)
+
+
 class SchoolModelView(ModelView):
     """A model view that knows who may use it and which rows they may touch.
 
@@ -71,7 +83,7 @@ class SchoolModelView(ModelView):
     form_fixed_columns: tuple[str, ...] = ()
 
     # Flask-WTF's form carries the same CSRF token the rest of the site checks.
-    form_base_class = FlaskForm
+    form_base_class = SchoolForm
     model_form_converter = SchoolModelConverter
     filter_converter = SchoolFilterConverter()
     can_view_details = True

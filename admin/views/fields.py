@@ -113,8 +113,9 @@ class ChoicesAsNamedTuples:
     """
 
     def iter_choices(self):
-        for choice in super().iter_choices():
-            yield Choice(*choice)
+        for value, label, *rest in super().iter_choices():
+            # WTForms shows an empty label as the value: "__None" for no choice.
+            yield Choice(value, label or " ", *rest)
 
 
 class QuerySelectField(ChoicesAsNamedTuples, sqla_fields.QuerySelectField):

@@ -63,8 +63,57 @@ class AmountSmaller(_ExactAmount, sqla.FilterSmaller):
     """Keep rows with less than this amount."""
 
 
+class _EnumValues(sqla.BaseSQLAFilter):
+    def member(self, value: str):
+        # The choices are the enum's values ("on hold"), never its names.
+        try:
+            return self.column.type.enum_class(value.strip())
+        except ValueError:
+            raise ValueError(f"{value} is not one of the choices") from None
+
+
+class EnumEqual(_EnumValues, sqla.FilterEqual):
+    """Keep rows at this value of the enum."""
+
+    def clean(self, value: str):
+        return self.member(value)
+
+
+class EnumNotEqual(_EnumValues, sqla.FilterNotEqual):
+    """Keep rows at any other value of the enum."""
+
+    def clean(self, value: str):
+        return self.member(value)
+
+
+class EnumInList(_EnumValues, sqla.FilterInList):
+    """Keep rows at any of these values of the enum."""
+
+    def clean(self, value: str) -> list:
+        return [self.member(part) for part in super().clean(value)]
+
+
+class EnumNotInList(_EnumValues, sqla.FilterNotInList):
+    """Keep rows at none of these values of the enum."""
+
+    def clean(self, value: str) -> list:
+        return [self.member(part) for part in super().clean(value)]
+
+
 class SchoolFilterConverter(sqla.FilterConverter):
-    """Offer filters on moments by local day and on amounts exactly."""
+    """Offer filters on moments by local day, amounts exactly, enums by value."""
+
+    @base.convert("enum")
+    def conv_enum(self, column, name, options=None, **kwargs):
+        """Filter an enum by the values the School uses, as Flask-Admin cannot."""
+        options = options or [(value, value) for value in column.type.enums]
+        return [
+            EnumEqual(column, name, options),
+            EnumNotEqual(column, name, options),
+            sqla.EnumFilterEmpty(column, name),
+            EnumInList(column, name, options),
+            EnumNotInList(column, name, options),
+        ]
 
     @base.convert("UTCDateTime")
     def conv_moment(self, column, name, **kwargs):

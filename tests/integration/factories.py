@@ -1,12 +1,16 @@
 """Factories that build a School's records through the models, for panel tests."""
 
+import html
+import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from html.parser import HTMLParser
 from itertools import count
 
 import pytest
 from argon2 import PasswordHasher
+from werkzeug.datastructures import MultiDict
 
 from plp.enums import (
     ActivityType,
@@ -383,9 +387,83 @@ def _money_and_seminars(session, programme, line, facilitator) -> dict:
             currency="GBP",
             reporting_currency="EUR",
             rate=Decimal("1.16250000"),
-            valid_from=date(2026, 1, 1),
+            valid_from=date(2026, 1, 1) + timedelta(days=next(_serial)),
         ),
     }
     session.add_all(records.values())
     session.flush()
     return records
+
+
+class _FormReader(HTMLParser):
+    """Read what a browser would post from an admin page's record form."""
+
+    def __init__(self):
+        super().__init__()
+        self.fields: list[tuple[str, str]] = []
+        self._in_form = False
+        self._select: list | None = None
+        self._textarea: list | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "form" and "admin-form" in (attributes.get("class") or ""):
+            self._in_form = True
+        if not self._in_form:
+            return
+        if tag == "option" and self._select is not None and "selected" in attributes:
+            self._select[1] = attributes.get("value", "")
+        if "name" not in attributes:
+            return
+        if tag == "input":
+            self._read_input(attributes)
+        elif tag == "select":
+            self._select = [attributes["name"], None]
+        elif tag == "textarea":
+            self._textarea = [attributes["name"], ""]
+
+    def _read_input(self, attributes):
+        kind = attributes.get("type", "text")
+        if kind in ("submit", "button"):
+            return
+        if kind in ("checkbox", "radio") and "checked" not in attributes:
+            return
+        self.fields.append((attributes["name"], attributes.get("value", "y")))
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._textarea[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._in_form = False
+        elif tag == "select" and self._select is not None:
+            self.fields.append((self._select[0], self._select[1] or ""))
+            self._select = None
+        elif tag == "textarea" and self._textarea is not None:
+            # Browsers drop the line break that opens a textarea's content.
+            name, text = self._textarea
+            self.fields.append((name, text.removeprefix("\r\n").removeprefix("\n")))
+            self._textarea = None
+
+
+def form_data(page: str, **changes) -> MultiDict:
+    """Return what a browser would post from the record form on a page, changed.
+
+    Hidden fields come along as they are, the CSRF token and the version the
+    user saw included.
+    """
+    reader = _FormReader()
+    reader.feed(page)
+    data = MultiDict(reader.fields)
+    for name, value in changes.items():
+        data.setlist(name, [value])
+    return data
+
+
+def options_of(page: str, field: str) -> list[str]:
+    """Return the labels a select on the page offers, blank choice left out."""
+    found = re.search(rf'<select[^>]*name="{field}"[^>]*>(.*?)</select>', page, re.S)
+    assert found, f"no select named {field}"
+    labels = re.findall(r"<option[^>]*>(.*?)</option>", found.group(1), re.S)
+    return [html.unescape(label).strip() for label in labels if label.strip()]
