@@ -220,7 +220,9 @@ RECORD_OF_ENDPOINT = {
 }
 
 
-def build_school(session, facilitator: User | None = None, **mentor_fields) -> School:
+def build_school(
+    session, facilitator: User | None = None, mentor: Mentor | None = None
+) -> School:
     """Build an active programme with a record of every kind, and commit it."""
     facilitator = facilitator or make_user(session, Role.FACILITATOR)
     approver = make_user(session, Role.FINANCE)
@@ -259,7 +261,7 @@ def build_school(session, facilitator: User | None = None, **mentor_fields) -> S
     programme.status = ProgrammeStatus.ACTIVE
     session.flush()
 
-    mentor = make_mentor(session, **{**MENTOR_IDENTITY, **mentor_fields})
+    mentor = mentor or make_mentor(session)
     match, consent, agreement, mentoring_session = _agreed_match(
         session, programme, mentor, need, line, facilitator
     )
