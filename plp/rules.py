@@ -18,6 +18,7 @@ from functools import cache
 
 from sqlalchemy import Table, event, inspect, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import instance_state
 
 from plp.db import Base, ScaledDecimal, UTCDateTime
 from plp.enums import FUNDING_SECURED, MATCH_STATES_DISCLOSED, AgreementStatus
@@ -105,6 +106,7 @@ class PendingChanges:
         self.agendas: dict[int, LearningAgenda] = {}
         self.revised_budgets: dict[int, Budget] = {}
         self.mentors: dict[int, Mentor] = {}
+        self.mentor_ids: set[int] = set()
         self._children: dict[tuple, dict] = {}
         self._stored: dict[type, set] = {}
 
@@ -144,10 +146,15 @@ class PendingChanges:
         if agenda is not None and agenda not in self.deleted:
             self.agendas[id(agenda)] = agenda
 
-    def recheck_mentor(self, mentor: Mentor | None) -> None:
-        """Count a mentor's active agreements once, at the end of the flush."""
-        if mentor is not None:
+    def recheck_mentor(self, mentor: Mentor | int | None) -> None:
+        """Count a mentor's active agreements once, at the end of the flush.
+
+        A mentor known only by id is loaded then, with the others, in one query.
+        """
+        if isinstance(mentor, Mentor):
             self.mentors[id(mentor)] = mentor
+        elif mentor is not None:
+            self.mentor_ids.add(mentor)
 
 
 @event.listens_for(Session, "before_flush")
@@ -189,14 +196,14 @@ def _checks_for(model: type) -> list[Callable]:
 
 def is_new(obj) -> bool:
     """Tell whether a record has not been written yet."""
-    return inspect(obj).pending or inspect(obj).transient
+    return instance_state(obj).key is None
 
 
 def changed(obj, *keys: str) -> bool:
     """Tell whether a record is new or any of these attributes changed."""
     if is_new(obj):
         return True
-    attrs = inspect(obj).attrs
+    attrs = instance_state(obj).attrs
     return any(attrs[key].history.has_changes() for key in keys)
 
 
@@ -216,7 +223,11 @@ def parent_ref(child, relation: str, key: str):
     A relationship set in this session wins, as it does when the flush writes
     the foreign key; otherwise a loaded parent, otherwise the key itself.
     """
-    attrs = inspect(child).attrs
+    if is_new(child):
+        # Cheap, and what a new record's flush will write: nothing to compare.
+        parent = child.__dict__.get(relation)
+        return parent if parent is not None else child.__dict__.get(key)
+    attrs = instance_state(child).attrs
     added = attrs[relation].history.added
     if added:
         return added[0]
@@ -487,10 +498,16 @@ def _active_agreement_ids(session: Session, mentor_ids: list[int]) -> dict:
 
 def _check_capacities(pending: PendingChanges) -> None:
     """Refuse a mentor more active agreements than their capacity."""
-    if not pending.mentors:
+    if not pending.mentors and not pending.mentor_ids:
         return
     mentors = list(pending.mentors.values())
     by_id = {mentor.id: mentor for mentor in mentors if mentor.id is not None}
+    missing = sorted(pending.mentor_ids - set(by_id))
+    for start in range(0, len(missing), _CHUNK):
+        query = select(Mentor).where(Mentor.id.in_(missing[start : start + _CHUNK]))
+        for mentor in pending.session.execute(query).scalars():
+            mentors.append(mentor)
+            by_id[mentor.id] = mentor
     stored = _active_agreement_ids(pending.session, list(by_id))
     in_session = pending.stored_ids_in_session(Agreement)
 
@@ -793,12 +810,21 @@ def _programme_of(pending: PendingChanges, obj) -> Programme | None:
     return obj
 
 
+@cache
+def _related_model(model: type, relation: str) -> type:
+    return inspect(model).relationships[relation].mapper.class_
+
+
+def _target(obj, relation: str) -> type:
+    return _related_model(type(obj), relation)
+
+
 def _check_same_programme(
     pending: PendingChanges, programme, obj, relation: str, label: str
 ) -> None:
-    linked_model = inspect(type(obj)).relationships[relation].mapper.class_
-    key = f"{relation}_id"
-    linked = resolve(pending.session, obj, relation, key, linked_model)
+    linked = resolve(
+        pending.session, obj, relation, f"{relation}_id", _target(obj, relation)
+    )
     if linked is None or programme is None:
         return
     owner = _programme_of(pending, linked)
@@ -866,8 +892,7 @@ def _agreement_is_consistent(pending: PendingChanges, agreement: Agreement) -> N
         )
     active = value_of(agreement, "status") == AgreementStatus.ACTIVE
     if active and changed(agreement, "status", "mentor_id", "mentor"):
-        mentor = resolve(pending.session, agreement, "mentor", "mentor_id", Mentor)
-        pending.recheck_mentor(mentor)
+        pending.recheck_mentor(parent_ref(agreement, "mentor", "mentor_id"))
 
 
 def _check_agreement_follows_match(pending: PendingChanges, agreement) -> None:
