@@ -9,8 +9,6 @@ from email_validator import EmailNotValidError, validate_email
 
 from plp.errors import InvalidValue
 
-CENT = Decimal("0.01")
-
 # Whole units are stored in a signed 64-bit integer, which holds 18 digits.
 STORED_DIGITS = 18
 
@@ -61,16 +59,6 @@ def parse_exact(value, places: int, kind: str) -> Decimal:
 
 def _count(places: int) -> str:
     return {2: "two", 8: "eight"}.get(places, str(places))
-
-
-def check_money(amount: Decimal | None, field: str, *, allow_negative=False) -> None:
-    """Refuse an amount with more than two decimals or a negative one."""
-    if amount is None:
-        return
-    if amount != amount.quantize(CENT, rounding=ROUND_DOWN):
-        raise InvalidValue(f"{field}: {amount} has more than two decimals")
-    if amount < 0 and not allow_negative:
-        raise InvalidValue(f"{field}: {amount} is negative")
 
 
 def parse_currency(value) -> str:

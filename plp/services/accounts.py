@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from plp.enums import Role
-from plp.errors import InvalidValue
+from plp.errors import DomainError, InvalidValue
 from plp.models import User
 from plp.values import parse_email
 
@@ -56,7 +56,11 @@ def create_user(
         password_hash=hash_password(password),
     )
     session.add(user)
-    session.commit()
+    try:
+        session.commit()
+    except DomainError:
+        session.rollback()
+        raise
 
     logger.info("created user %s with role %s", user.id, role)
     return user

@@ -10,6 +10,7 @@ from plp.enums import ProgrammeStatus as S
 from plp.enums import Role
 from plp.errors import InvalidValue, NotPermitted, RuleBroken, TransitionRefused
 from plp.models import AuditEvent, BudgetRevision, Programme
+from plp.services.audit import record_event
 from plp.services.budgets import record_revision
 from plp.services.programmes import STEPS, take_step
 from tests.unit.factories import make_agenda, make_budget, make_programme, make_user
@@ -328,6 +329,17 @@ def test_a_pause_is_audited_with_the_status_it_paused(session, admin):
 
     audit = session.execute(select(AuditEvent)).scalar_one()
     assert (audit.from_state, audit.to_state) == ("active", "on hold")
+
+
+def test_an_event_about_a_record_added_in_the_same_change_names_it(session, admin):
+    programme = Programme(client=make_programme(session).client, currency="EUR")
+    session.add(programme)
+
+    audit = record_event(session, admin, programme, "enquire", None, S.ENQUIRY)
+    session.commit()
+
+    assert audit.entity_id == programme.id is not None
+    assert audit.to_state == "enquiry"
 
 
 # Revisions to an agreed budget.

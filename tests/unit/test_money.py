@@ -19,6 +19,7 @@ from plp.models import (
     FundingApplication,
     Seminar,
 )
+from plp.values import parse_money
 from tests.unit.factories import (
     make_agenda,
     make_budget,
@@ -303,3 +304,22 @@ def test_an_agreement_fee_is_stored_to_the_cent(session):
     session.expire_all()
 
     assert session.get(Agreement, agreement.id).fee == Decimal("1500.50")
+
+
+@pytest.mark.parametrize("typed", ["1,23", "12,34,567.00", "1.234,50", "1,2345"])
+def test_a_comma_that_may_be_a_decimal_comma_is_refused(typed):
+    with pytest.raises(InvalidValue, match="is not an amount of money"):
+        parse_money(typed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "amount"),
+    [("12,345,678,901.23", "12345678901.23"), ("1 234.5", "1234.50"), (".5", "0.50")],
+)
+def test_thousands_separators_are_read(typed, amount):
+    assert parse_money(typed) == Decimal(amount)
+
+
+def test_an_amount_too_large_to_store_is_refused():
+    with pytest.raises(InvalidValue, match="is too large"):
+        parse_money("100000000000000000")

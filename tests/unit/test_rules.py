@@ -166,10 +166,15 @@ def test_a_moment_comes_back_as_the_same_instant_in_utc(session):
     session.expire_all()
 
     stored = session.get(AuditEvent, audit.id).occurred_at
+    raw = session.execute(text("SELECT occurred_at FROM audit_events")).scalar_one()
 
     assert stored == datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
     assert stored.utcoffset() == timedelta(0)
     assert stored.hour == 10
+    if isinstance(raw, str):  # SQLite keeps the text it was given: UTC, no zone
+        assert raw.startswith("2026-03-01 10:00:00")
+    else:
+        assert raw.astimezone(UTC).hour == 10
 
 
 # Foreign keys and deletion.
