@@ -294,15 +294,12 @@ def _check_columns(obj) -> None:
 
 
 def _exact(value, places: int, label: str) -> Decimal:
+    # Refused, never rounded: a rounded amount would silently differ from
+    # the one the School was given.
     try:
         return parse_exact(value, places, "a number")
     except InvalidValue as problem:
-        advice = (
-            "; give it exactly, it is never rounded"
-            if "decimals" in str(problem)
-            else ""
-        )
-        raise InvalidValue(f"{label}: {problem}{advice}") from None
+        raise InvalidValue(f"{label}: {problem}") from None
 
 
 def _check_moment(value, label: str) -> None:
@@ -378,8 +375,7 @@ def count_dependants(session: Session, obj) -> dict[str, int]:
     """
     if not inspect(obj).identity:
         return {}
-    doomed = _rows_of([obj, *session.deleted])
-    blocking = _blocking_rows(session, doomed)
+    blocking = _blocking_rows(session, _rows_of([obj]), _rows_of(session.deleted))
     kinds = _kind_of_table()
     return {
         _plural(kinds[table], len(ids)): len(ids)
@@ -403,9 +399,27 @@ def _rows_of(objects: Iterable) -> dict[Table, set]:
     return rows
 
 
-def _blocking_rows(session: Session, doomed: dict[Table, set]) -> dict[Table, set]:
-    """Return the rows outside what is deleted that refer to what is deleted."""
-    doomed = {table: set(ids) for table, ids in doomed.items()}
+def _blocking_rows(
+    session: Session, rows: dict[Table, set], going: dict[Table, set] | None = None
+) -> dict[Table, set]:
+    """Return the rows that refer to these and are not deleted with them.
+
+    `going` are rows deleted at the same time, which block nothing.
+    """
+    doomed, referring = _follow_cascades(session, rows)
+    if going:
+        also_doomed, _ = _follow_cascades(session, going)
+        for table, ids in also_doomed.items():
+            doomed.setdefault(table, set()).update(ids)
+    blocking = {
+        table: ids - doomed.get(table, set()) for table, ids in referring.items()
+    }
+    return {table: ids for table, ids in blocking.items() if ids}
+
+
+def _follow_cascades(session: Session, rows: dict[Table, set]) -> tuple[dict, dict]:
+    """Return the rows a deletion takes with it, and the rows referring to them."""
+    doomed = {table: set(ids) for table, ids in rows.items()}
     referring: dict[Table, set] = defaultdict(set)
     frontier = dict(doomed)
 
@@ -414,19 +428,16 @@ def _blocking_rows(session: Session, doomed: dict[Table, set]) -> dict[Table, se
         for table, ids in frontier.items():
             for key_column, cascades in _keys_referring_to(table):
                 child = key_column.table
-                rows = _ids_where(session, child, key_column, ids)
+                found = _ids_where(session, child, key_column, ids)
                 if not cascades:
-                    referring[child] |= rows
+                    referring[child] |= found
                     continue
-                fresh = rows - doomed.setdefault(child, set())
+                fresh = found - doomed.setdefault(child, set())
                 doomed[child] |= fresh
                 next_frontier[child] |= fresh
         frontier = {table: ids for table, ids in next_frontier.items() if ids}
 
-    blocking = {
-        table: ids - doomed.get(table, set()) for table, ids in referring.items()
-    }
-    return {table: ids for table, ids in blocking.items() if ids}
+    return doomed, referring
 
 
 @cache

@@ -351,6 +351,19 @@ def test_count_dependants_ignores_what_is_being_deleted_too(session):
     assert count_dependants(session, line) == {}
 
 
+def test_a_refused_deletion_names_the_record_that_is_in_use(session):
+    programme = make_programme(session)
+    line = make_budget(session, programme, ["100.00"]).lines[0]
+    unused = make_mentor(session)
+    add_expense(session, programme, line)
+    session.commit()
+
+    session.delete(unused)
+    session.delete(line)
+    with pytest.raises(RecordInUse, match="This budget line cannot be deleted"):
+        session.flush()
+
+
 def test_count_dependants_asks_the_same_few_questions_however_many_rows(session):
     small = make_programme(session)
     make_budget(session, small, ["1.00"])
