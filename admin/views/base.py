@@ -3,6 +3,7 @@
 import logging
 
 from flask import abort, flash, redirect, request, url_for
+from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.fields import InlineModelFormList
@@ -166,6 +167,13 @@ class SchoolModelView(ModelView):
             return None
         return self.get_query().filter(self.model.id == int(id)).one_or_none()
 
+    @action("delete", "Delete", "Delete every selected record?")
+    def action_delete(self, ids):
+        """Delete the selected records that the user may see, one by one."""
+        # Flask-Admin passes the ids as text, which PostgreSQL will not compare
+        # with a number.
+        super().action_delete([int(i) for i in ids if str(i).isdigit()])
+
     def _create_ajax_loader(self, name, options):
         return ScopedAjaxLoader.for_relation(self.model, name, options)
 
@@ -249,6 +257,9 @@ class SchoolModelView(ModelView):
         if isinstance(exc, StaleDataError):
             flash(STALE_MESSAGE, "error")
             return True
+        if isinstance(exc, SQLAlchemyError):
+            # PostgreSQL refuses every later statement until the rollback.
+            db.session.rollback()
         if isinstance(exc, IntegrityError):
             # The first line names the constraint; the rest may quote values.
             reason = str(exc.orig).splitlines()[0]

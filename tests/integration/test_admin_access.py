@@ -76,8 +76,10 @@ def module_app(database_url):
             }
         )
         yield app
-        with app.app_context(), db.engine.begin() as connection:
-            empty_all_tables(connection)
+        with app.app_context():
+            with db.engine.begin() as connection:
+                empty_all_tables(connection)
+            db.engine.dispose()
     limiter.reset()
 
 

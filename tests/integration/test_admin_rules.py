@@ -14,14 +14,21 @@ from plp.models import (
     Expense,
     Match,
     Mentor,
+    SeminarInterest,
 )
+from tests.integration import factories
 from tests.integration.conftest import csrf_token
 from tests.integration.factories import (
     build_school,
     form_data,
     make_programme,
-    quick_password_hashing,  # noqa: F401 (an autouse fixture)
 )
+
+# One application for the module and an empty database for each test, quick
+# password hashes throughout (see the factories module).
+panel = factories.panel
+app = factories.app
+quick_password_hashing = factories.quick_password_hashing
 
 
 def _new_form(client, endpoint: str, **changes):
@@ -373,3 +380,16 @@ def test_a_new_client_gets_an_alias_and_tidy_language_codes(client, auth):
     ).scalar_one()
     assert created.languages == "ar, fr"
     assert created.alias_code.startswith("C-")
+
+
+def test_records_nothing_depends_on_can_be_deleted_in_bulk(client, auth):
+    user = auth.login_as("facilitator")
+    school = build_school(db.session, user)
+    token = csrf_token(client, "/admin/")
+
+    client.post(
+        "/admin/seminar_interest/action/",
+        data={"action": "delete", "rowid": school.interest.id, "csrf_token": token},
+    )
+
+    assert _count(SeminarInterest) == 0

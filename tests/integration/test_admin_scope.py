@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 from admin.extensions import db
 from plp.enums import Role
 from plp.models import AgendaItem, CheckIn, Programme
+from tests.integration import factories
 from tests.integration.conftest import csrf_token
 from tests.integration.factories import (
     build_school,
@@ -17,8 +18,13 @@ from tests.integration.factories import (
     make_mentor,
     make_user,
     options_of,
-    quick_password_hashing,  # noqa: F401 (an autouse fixture)
 )
+
+# One application for the module and an empty database for each test, quick
+# password hashes throughout (see the factories module).
+panel = factories.panel
+app = factories.app
+quick_password_hashing = factories.quick_password_hashing
 
 
 @pytest.fixture
