@@ -17,7 +17,7 @@ from wtforms import FormField, HiddenField
 
 from admin.extensions import db
 from admin.formatting import DETAIL_FORMATTERS, EXPORT_FORMATTERS, LIST_FORMATTERS
-from admin.views.export import xlsx_response
+from admin.views.export import csv_response, xlsx_response
 from admin.views.fields import (
     ReadOnlyField,
     SchoolModelConverter,
@@ -186,6 +186,9 @@ class SchoolModelView(ModelView):
         if only is None:
             return super().get_details_columns()
         return self.get_column_names(only, self.column_details_exclude_list)
+
+    def _export_csv(self, return_url):
+        return csv_response(self)
 
     def _export_tablib(self, export_type, return_url):
         if export_type == "xlsx":
