@@ -10,7 +10,6 @@ from flask_admin.contrib.sqla.fields import InlineModelFormList
 from flask_admin.helpers import is_form_submitted
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import FormField, HiddenField
@@ -30,8 +29,6 @@ from plp.enums import Role
 from plp.errors import DomainError
 
 logger = logging.getLogger(__name__)
-
-ALL_ROLES = tuple(Role)
 
 STALE_MESSAGE = (
     "Someone else saved this record after you opened it. Your changes were not "
@@ -240,7 +237,7 @@ class SchoolModelView(ModelView):
         return valid
 
     def on_model_change(self, form, model, is_created):
-        """Refuse a save based on a version of the record that is out of date."""
+        """Refuse a save based on an outdated version; move the version on."""
         seen = getattr(form, "seen_version", None)
         if is_created or seen is None:
             return
@@ -254,29 +251,32 @@ class SchoolModelView(ModelView):
     # Errors: a clear message for the user, the detail for the log only
 
     def handle_view_exception(self, exc: Exception) -> bool:
+        """Tell the user in plain words why a change was refused."""
+        message = self._refusal_message(exc)
+        if message is None:
+            return super().handle_view_exception(exc)
+        flash(message, "error")
+        return True
+
+    def _refusal_message(self, exc: Exception) -> str | None:
         if isinstance(exc, DomainError | StaleRecordSeen):
-            flash(str(exc), "error")
-            return True
+            return str(exc)
         if isinstance(exc, StaleDataError):
-            flash(STALE_MESSAGE, "error")
-            return True
+            return STALE_MESSAGE
         if isinstance(exc, SQLAlchemyError):
             # PostgreSQL refuses every later statement until the rollback.
             db.session.rollback()
-        if isinstance(exc, IntegrityError):
-            # The first line names the constraint; the rest may quote values.
-            reason = str(exc.orig).splitlines()[0]
+            # The first line names the constraint; the rest may quote values,
+            # a mentor's e-mail among them, so it stays out of the log.
+            reason = str(getattr(exc, "orig", None) or type(exc).__name__)
+            reason = reason.splitlines()[0]
             logger.warning("database refused a change in %s: %s", self.endpoint, reason)
-            flash(integrity_message(reason), "error")
-            return True
-        if isinstance(exc, SQLAlchemyError):
-            logger.error("database error in %s: %s", self.endpoint, type(exc).__name__)
-            flash("Not saved: the database could not store this change.", "error")
-            return True
+            if isinstance(exc, IntegrityError):
+                return integrity_message(reason)
+            return "Not saved: the database could not store this change."
         if isinstance(exc, ValueError):
-            flash(f"Not saved: {exc}", "error")
-            return True
-        return super().handle_view_exception(exc)
+            return f"Not saved: {exc}"
+        return None
 
 
 class StaleRecordSeen(Exception):
@@ -347,8 +347,3 @@ def inline(model, *excluded: str) -> tuple:
 def _on_form_page() -> bool:
     endpoint = request.endpoint or ""
     return endpoint.rsplit(".", 1)[-1] in _FORM_PAGES
-
-
-def link(url: str, text: str) -> Markup:
-    """Return an HTML link with the text escaped."""
-    return Markup('<a href="{}">{}</a>').format(url, text)

@@ -8,7 +8,7 @@ user's scope.
 """
 
 import json
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_admin.contrib.sqla import fields as sqla_fields
 from flask_admin.contrib.sqla.form import AdminModelConverter
@@ -21,89 +21,69 @@ from wtforms.fields.choices import Choice, SelectChoice
 from admin.extensions import db
 from admin.views.scope import scope_to_user
 from plp.errors import InvalidValue
-from plp.values import parse_currency, parse_languages, parse_money
+from plp.values import parse_currency, parse_exact, parse_languages, parse_money
 
-# Whole cents must fit a BIGINT column on both databases, with room to spare.
-LARGEST_AMOUNT = Decimal("999999999999999.99")
-
-RATE_UNIT = Decimal("0.00000001")
+# Decimals an exchange rate keeps (plp.db.Rate).
+RATE_PLACES = 8
 
 # What Flask-Admin's selects send for "no choice".
 BLANK_CHOICE = "__None"
 
 
-class MoneyField(fields.StringField):
-    """An amount of money typed as text: exact, and refused beyond two decimals.
+class ExactNumberField(fields.StringField):
+    """A number typed as text and read exactly, never rounded.
 
     A number input would let the browser round; text keeps what was typed so
     that 10.005 is refused with a message instead of becoming 10.01.
     """
 
-    def __init__(
-        self,
-        label=None,
-        validators=None,
-        allow_negative=False,
-        more_than_zero=False,
-        **kwargs,
-    ):
-        kwargs.setdefault("render_kw", {"inputmode": "decimal"})
-        super().__init__(label, validators, **kwargs)
-        self.allow_negative = allow_negative
-        self.more_than_zero = more_than_zero
-
-    def process_formdata(self, valuelist):
-        """Read the typed amount exactly, or record why it cannot be one."""
-        text = valuelist[0].strip() if valuelist else ""
-        self.data = None
-        if not text:
-            return
-        try:
-            amount = parse_money(text, allow_negative=self.allow_negative)
-        except InvalidValue as problem:
-            raise ValueError(str(problem)) from None
-        except ArithmeticError:
-            raise ValueError(f"{text} is not an amount of money") from None
-        if abs(amount) > LARGEST_AMOUNT:
-            raise ValueError(f"{text} is larger than any amount the School records")
-        if self.more_than_zero and amount == 0:
-            raise ValueError(f"{text} is not more than zero")
-        self.data = amount
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        return "" if self.data is None else str(self.data)
-
-
-class RateField(fields.StringField):
-    """An exchange rate typed as text: more than zero, at most eight decimals."""
-
     def __init__(self, label=None, validators=None, **kwargs):
         kwargs.setdefault("render_kw", {"inputmode": "decimal"})
         super().__init__(label, validators, **kwargs)
 
+    def parse(self, text: str) -> Decimal:
+        """Return the typed number, raising InvalidValue if it is not one."""
+        raise NotImplementedError
+
     def process_formdata(self, valuelist):
-        """Read the typed rate exactly, or record why it cannot be one."""
-        text = valuelist[0].strip().replace(",", "") if valuelist else ""
+        """Read the typed number exactly, or record why it cannot be one."""
+        text = valuelist[0].strip() if valuelist else ""
         self.data = None
-        if not text:
-            return
-        try:
-            rate = Decimal(text)
-            exact = rate.is_finite() and rate == rate.quantize(RATE_UNIT)
-        except (InvalidOperation, ArithmeticError):
-            raise ValueError(f"{text} is not a rate") from None
-        if not exact:
-            raise ValueError(f"{text} has more than eight decimals")
-        if rate <= 0:
-            raise ValueError(f"{text} is not more than zero")
-        self.data = rate
+        if text:
+            try:
+                self.data = self.parse(text)
+            except InvalidValue as problem:
+                raise ValueError(str(problem)) from None
 
     def _value(self) -> str:
         if self.raw_data:
             return self.raw_data[0]
         return "" if self.data is None else str(self.data)
+
+
+class MoneyField(ExactNumberField):
+    """An amount of money, refused beyond two decimals or below zero."""
+
+    def __init__(self, *args, allow_negative=False, more_than_zero=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.allow_negative = allow_negative
+        self.more_than_zero = more_than_zero
+
+    def parse(self, text: str) -> Decimal:
+        amount = parse_money(text, allow_negative=self.allow_negative)
+        if self.more_than_zero and amount == 0:
+            raise InvalidValue(f"{text} is not more than zero")
+        return amount
+
+
+class RateField(ExactNumberField):
+    """An exchange rate: more than zero, at most eight decimals."""
+
+    def parse(self, text: str) -> Decimal:
+        rate = parse_exact(text, RATE_PLACES, "a rate")
+        if rate <= 0:
+            raise InvalidValue(f"{text} is not more than zero")
+        return rate
 
 
 class ChoicesAsNamedTuples:
@@ -173,7 +153,7 @@ class SchoolXEditableWidget(XEditableWidget):
 
     def get_kwargs(self, field, kwargs):
         """Describe a School field to x-editable; defer to Flask-Admin otherwise."""
-        if isinstance(field, MoneyField | RateField):
+        if isinstance(field, ExactNumberField):
             kwargs["data-type"] = "text"
             return kwargs
         if isinstance(field, EnumSelectField):

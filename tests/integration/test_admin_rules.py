@@ -11,13 +11,15 @@ from plp.models import (
     Budget,
     BudgetLine,
     Client,
+    ExchangeRate,
     Expense,
     Match,
     Mentor,
+    NeedsAssessment,
     SeminarInterest,
 )
 from tests.integration import factories
-from tests.integration.conftest import csrf_token
+from tests.integration.conftest import PASSWORD, Auth, csrf_token
 from tests.integration.factories import (
     build_school,
     form_data,
@@ -61,7 +63,13 @@ class SecondBrowser:
         self.app = app
         self.client = app.test_client()
         auth.make_user(role, f"second.{role}@school.example.org")
-        self.call(lambda c: type(auth)(c).login(f"second.{role}@school.example.org"))
+        self.sign_in(app, self.client, f"second.{role}@school.example.org")
+
+    @staticmethod
+    def sign_in(app, client, email: str, password: str = PASSWORD):
+        """Sign in through the form from a browser of its own."""
+        with app.app_context():
+            return Auth(client).login(email, password)
 
     def call(self, step, *args, **kwargs):
         """Run a step with this browser, in its own application context.
@@ -393,3 +401,82 @@ def test_records_nothing_depends_on_can_be_deleted_in_bulk(client, auth):
     )
 
     assert _count(SeminarInterest) == 0
+
+
+def test_an_administrator_gives_a_new_member_of_staff_a_password(client, app, auth):
+    auth.login_as("administrator")
+
+    data = _new_form(
+        client,
+        "user",
+        name="Grace Mensah",
+        email="grace@school.example.org",
+        role="facilitator",
+        active="y",
+        new_password="a new long password",
+    )
+    response = client.post("/admin/user/new/", data=data)
+
+    assert response.status_code == 302
+    newcomer = app.test_client()
+    signed_in = SecondBrowser.sign_in(
+        app, newcomer, "grace@school.example.org", "a new long password"
+    )
+    assert signed_in.status_code == 302
+
+
+def test_a_refused_lifecycle_step_says_why(client, auth):
+    user = auth.login_as("facilitator")
+    programme = make_programme(db.session, user)
+    db.session.commit()
+    token = csrf_token(client, "/admin/")
+
+    response = client.post(
+        "/admin/programme/action/",
+        data={"action": "activate", "rowid": programme.id, "csrf_token": token},
+    )
+
+    page = _page_after(client, response)
+    assert f"Activate refused. {programme.reference}: it is enquiry" in page
+    assert _fresh(programme).status == "enquiry"
+
+
+def test_a_second_assessment_for_a_programme_is_refused_in_plain_words(
+    client, auth, caplog
+):
+    user = auth.login_as("facilitator")
+    school = build_school(db.session, user)
+
+    data = _new_form(client, "needs_assessment", programme=str(school.programme.id))
+    response = client.post("/admin/needs_assessment/new/", data=data)
+
+    page = _page_after(client, response)
+    assert "Not saved: another record already has this value" in page
+    assert _count(NeedsAssessment) == 1
+    assert "needs_assessments" in caplog.text
+
+
+def test_an_exchange_rate_with_more_than_eight_decimals_is_refused(client, auth):
+    auth.login_as("finance")
+
+    data = _new_form(
+        client,
+        "exchange_rate",
+        currency="usd",
+        reporting_currency="EUR",
+        rate="0.923456789",
+        valid_from="2026-01-01",
+    )
+    refused = client.post("/admin/exchange_rate/new/", data=data)
+    data["rate"] = "0.92345678"
+    saved = client.post("/admin/exchange_rate/new/", data=data)
+
+    assert "Rate: 0.923456789 has more than eight decimals" in refused.get_data(
+        as_text=True
+    )
+    rate = db.session.execute(db.select(ExchangeRate)).scalar_one()
+    assert (saved.status_code, rate.currency, rate.rate) == (
+        302,
+        "USD",
+        Decimal("0.92345678"),
+    )
