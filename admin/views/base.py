@@ -131,20 +131,24 @@ class SchoolModelView(ModelView):
 
     @property
     def can_create(self) -> bool:
+        """Tell whether the user's role may add records here."""
         roles = self.write_roles if self.create_roles is None else self.create_roles
         return self._role() in roles
 
     @property
     def can_edit(self) -> bool:
+        """Tell whether the user's role may change records here."""
         return self._role() in self.write_roles
 
     @property
     def can_delete(self) -> bool:
+        """Tell whether the user's role may delete records here."""
         roles = self.write_roles if self.delete_roles is None else self.delete_roles
         return self._role() in roles
 
     @property
     def can_create_or_edit(self) -> bool:
+        """Tell whether the user fills in this view's forms (and their lookups)."""
         return self.can_create or self.can_edit
 
     # Row scope, applied to every way in
@@ -154,12 +158,15 @@ class SchoolModelView(ModelView):
         return query
 
     def get_query(self):
+        """Return the rows this user may see, for lists, records and exports."""
         return scope_to_user(self.narrow(super().get_query()), self.model)
 
     def get_count_query(self):
+        """Count only the rows this user may see."""
         return scope_to_user(self.narrow(super().get_count_query()), self.model)
 
     def get_one(self, id):
+        """Return one record the user may see, or None for any other id."""
         if not str(id).isdigit():
             return None
         return self.get_query().filter(self.model.id == int(id)).one_or_none()
@@ -177,6 +184,7 @@ class SchoolModelView(ModelView):
     # What the list, details and exports show
 
     def get_details_columns(self):
+        """Return the columns the details page shows."""
         # Without an explicit list Flask-Admin shows every column; a view that
         # forgets to choose must show no more than its list does.
         only = self.column_details_list or self.column_list
@@ -195,18 +203,22 @@ class SchoolModelView(ModelView):
     # Forms: read-only fields and the version the user saw
 
     def scaffold_form(self):
+        """Build the record form, carrying the version of the record shown."""
         form_class = super().scaffold_form()
         if hasattr(self.model, "version"):
             form_class.seen_version = HiddenField()
         return form_class
 
     def scaffold_list_form(self, widget=None, validators=None):
+        """Build the inline-edit form, with the School's field types."""
         return super().scaffold_list_form(widget or SchoolXEditableWidget(), validators)
 
     def get_create_form(self):
+        """Return the new-record form, read-only columns shown as text."""
         return self._form_showing_read_only(self.form_readonly_columns)
 
     def get_edit_form(self):
+        """Return the edit form; fixed and read-only columns shown as text."""
         fixed = (*self.form_readonly_columns, *self.form_fixed_columns)
         return self._form_showing_read_only(fixed)
 
@@ -223,6 +235,7 @@ class SchoolModelView(ModelView):
             self.form_extra_fields = saved
 
     def edit_form(self, obj=None):
+        """Return the edit form, noting the version of the record it shows."""
         form = super().edit_form(obj)
         if hasattr(form, "seen_version") and request.method == "GET" and obj:
             form.seen_version.data = obj.version
@@ -297,6 +310,7 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         return cls(name, db, remote_model, **options)
 
     def get_query(self):
+        """Return the related records the user may see and pick."""
         query = super().get_query()
         where = self.options.get("where")
         if where is not None:
@@ -304,6 +318,7 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         return scope_to_user(query, self.model)
 
     def get_one(self, pk):
+        """Return the picked record, if the user may see it."""
         if not str(pk).isdigit():
             return None
         with db.session.no_autoflush:

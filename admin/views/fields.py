@@ -195,6 +195,11 @@ class SchoolModelConverter(AdminModelConverter):
         if getattr(self.view, "_form_ajax_refs", {}).get(prop.key):
             # Looked up as the user types, through the view's scoped loader.
             return super()._model_select_field(prop, multiple, remote_model, **kwargs)
+        # Known shortcoming: a picker lists every row in the user's scope. A
+        # facilitator's scope is small, but an administrator of a School the
+        # size of the benchmark (20,000 programmes) gets pages of many
+        # thousand options; such pickers should become scoped AJAX lookups,
+        # and need and budget line pickers should follow the chosen programme.
         factory = kwargs.get("query_factory") or _all_rows(remote_model)
 
         def rows_in_scope():
