@@ -197,9 +197,21 @@ def test_a_signed_out_visitor_is_sent_to_sign_in_from_every_page(client, endpoin
         f"/admin/{endpoint}/ajax/lookup/?name=mentor&query=a",
     ]
 
-    locations = {url: client.get(url).headers.get("Location", "") for url in urls}
+    token = csrf_token(client, "/login")
+    posts = [
+        f"/admin/{endpoint}/{page}/" for page in ("delete", "action", "ajax/update")
+    ]
 
-    assert all(location.startswith("/login") for location in locations.values())
+    locations = [client.get(url).headers.get("Location", "") for url in urls]
+    locations += [
+        client.post(url, data={"id": 1, "csrf_token": token}).headers.get(
+            "Location", ""
+        )
+        for url in posts
+    ]
+
+    assert len(locations) == len(urls) + len(posts)
+    assert all(location.startswith("/login") for location in locations)
 
 
 @pytest.mark.parametrize("role", ROLES.values())
