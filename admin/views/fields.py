@@ -242,5 +242,14 @@ def currency_filter(value):
         raise ValueError(str(problem)) from None
 
 
-CURRENCY_ARGS = {"filters": [currency_filter]}
-LANGUAGES_ARGS = {"filters": [languages_filter]}
+def currency_args() -> dict:
+    """Return the form arguments of a currency code field.
+
+    A fresh dict each time: Flask-Admin appends to the lists it is given.
+    """
+    return {"filters": [currency_filter]}
+
+
+def languages_args() -> dict:
+    """Return the form arguments of a field of language codes."""
+    return {"filters": [languages_filter]}

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from admin.extensions import db
 from admin.views.base import SchoolModelView, inline
-from admin.views.fields import CURRENCY_ARGS
+from admin.views.fields import currency_args
 from plp.enums import Role
 from plp.models import Budget, BudgetLine
 
@@ -197,7 +197,7 @@ class ExchangeRateView(SchoolModelView):
     column_sortable_list = ("currency", "reporting_currency", "rate", "valid_from")
     column_default_sort = ("valid_from", True)
     form_columns = ("currency", "reporting_currency", "rate", "valid_from")
-    form_args = {"currency": CURRENCY_ARGS, "reporting_currency": CURRENCY_ARGS}
+    form_args = {"currency": currency_args(), "reporting_currency": currency_args()}
     column_descriptions = {
         "rate": "Units of the reporting currency one unit of the currency buys.",
     }

@@ -1,7 +1,7 @@
 """Clients, the mentor and coach pool, and the pool's anonymous profiles."""
 
 from admin.views.base import SchoolModelView
-from admin.views.fields import LANGUAGES_ARGS
+from admin.views.fields import languages_args
 from plp.enums import Role
 from plp.models import MENTOR_PROFILE_FIELDS, Mentor
 
@@ -58,7 +58,7 @@ class ClientView(SchoolModelView):
         "campaign",
     )
     form_readonly_columns = ("alias_code",)
-    form_args = {"languages": LANGUAGES_ARGS}
+    form_args = {"languages": languages_args()}
     column_descriptions = {
         "alias_code": "Generated when the client is first saved.",
         "languages": "ISO 639 codes, separated by commas (en, fr, es).",
@@ -156,7 +156,7 @@ class MentorPoolView(SchoolModelView):
         "do_not_approach",
     )
     form_readonly_columns = ("alias_code",)
-    form_args = {"languages": LANGUAGES_ARGS}
+    form_args = {"languages": languages_args()}
 
 
 class MentorProfileView(SchoolModelView):

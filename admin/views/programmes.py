@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from admin.extensions import db
 from admin.views.base import SchoolModelView
-from admin.views.fields import CURRENCY_ARGS
+from admin.views.fields import currency_args
 from plp.enums import Role
 from plp.errors import DomainError
 from plp.models import User
@@ -73,7 +73,7 @@ class ProgrammeView(SchoolModelView):
     form_readonly_columns = ("reference", "status")
     form_args = {
         "facilitator": {"query_factory": active_facilitators},
-        "currency": CURRENCY_ARGS,
+        "currency": currency_args(),
     }
     column_descriptions = {
         "reference": "Generated when the programme is first saved.",

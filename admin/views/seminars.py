@@ -3,7 +3,7 @@
 from sqlalchemy.orm import selectinload
 
 from admin.views.base import SchoolModelView
-from admin.views.fields import CURRENCY_ARGS
+from admin.views.fields import currency_args
 from plp.enums import EnrolmentStatus, Role
 from plp.models import Seminar
 
@@ -58,7 +58,7 @@ class SeminarView(SchoolModelView):
         "currency",
         "status",
     )
-    form_args = {"currency": CURRENCY_ARGS}
+    form_args = {"currency": currency_args()}
 
     def get_query(self):
         # The demand columns read every seminar's places and interest.
