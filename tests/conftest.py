@@ -39,3 +39,20 @@ def empty_all_tables(connection) -> None:
     else:
         for table in tables:
             connection.execute(table.delete())
+
+
+@pytest.fixture(autouse=True, scope="session")
+def quick_password_hashing():
+    """Hash test passwords with light Argon2 settings; production keeps the defaults.
+
+    The default settings cost tens of milliseconds a hash by design, which adds
+    minutes over a test run that creates thousands of accounts.
+    """
+    from argon2 import PasswordHasher
+
+    from plp.services import accounts
+
+    production_hasher = accounts._hasher
+    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    accounts._hasher = production_hasher
