@@ -9,7 +9,6 @@ from html.parser import HTMLParser
 from itertools import count
 
 import pytest
-from argon2 import PasswordHasher
 from werkzeug.datastructures import MultiDict
 
 from admin.extensions import db, limiter
@@ -108,16 +107,6 @@ def app(panel):
         with db.engine.begin() as connection:
             empty_all_tables(connection)
     limiter.reset()
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    """Hash test passwords cheaply: each sign-in otherwise costs a tenth of a second.
-
-    Import this fixture into a test module to use it there.
-    """
-    quick = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    monkeypatch.setattr("plp.services.accounts._hasher", quick)
 
 
 def make_user(session, role: Role, **fields) -> User:

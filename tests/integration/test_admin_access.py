@@ -7,13 +7,12 @@ application and one School serve them all and the whole matrix stays fast.
 import re
 
 import pytest
-from argon2 import PasswordHasher
 
 from admin.extensions import db, limiter
-from app import create_app
 from plp.enums import Role
 from plp.services.accounts import create_user
 from tests.conftest import empty_all_tables
+from tests.integration import factories
 from tests.integration.conftest import PASSWORD, csrf_token
 from tests.integration.factories import build_school
 
@@ -59,38 +58,19 @@ OTHER_PAGES = {Role.ADMINISTRATOR: {"import"}}
 
 CASES = [(endpoint, role) for endpoint in ACCESS for role in ROLES.values()]
 
-
-@pytest.fixture(scope="module")
-def module_app(database_url):
-    """Yield one application, on a database emptied when the module is done."""
-    with pytest.MonkeyPatch.context() as patch:
-        # Cheap hashes: the module signs in a few hundred times.
-        quick = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-        patch.setattr("plp.services.accounts._hasher", quick)
-        app = create_app(
-            {
-                "TESTING": True,
-                "SQLALCHEMY_DATABASE_URI": database_url,
-                "SECRET_KEY": "test secret",
-                "PLP_LOGIN_RATE_LIMIT": "10000/minute",
-            }
-        )
-        yield app
-        with app.app_context():
-            with db.engine.begin() as connection:
-                empty_all_tables(connection)
-            db.engine.dispose()
-    limiter.reset()
+# One application for the whole module (see the factories module).
+panel = factories.panel
 
 
 @pytest.fixture(scope="module")
-def school(module_app):
+def school(panel):
     """Build one School and an account for every role; return what tests need.
 
     The facilitator's account runs the School's programme. Only ids and
     e-mails leave this fixture: each test opens its own application context.
+    The database is emptied when the module is done.
     """
-    with module_app.app_context():
+    with panel.app_context():
         accounts = {
             role: create_user(
                 db.session, f"{role.value}@school.example.org", role, PASSWORD
@@ -104,14 +84,19 @@ def school(module_app):
         }
         emails = {role: account.email for role, account in accounts.items()}
         db.session.remove()
-    return records, emails
+
+    yield records, emails
+
+    with panel.app_context(), db.engine.begin() as connection:
+        empty_all_tables(connection)
+    limiter.reset()
 
 
 @pytest.fixture
-def app(module_app):
+def app(panel):
     """Give each test a fresh application context, so nothing carries over."""
-    with module_app.app_context():
-        yield module_app
+    with panel.app_context():
+        yield panel
         db.session.remove()
 
 

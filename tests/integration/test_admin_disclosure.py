@@ -19,11 +19,10 @@ from tests.integration.factories import (
     make_mentor,
 )
 
-# One application for the module and an empty database for each test, quick
-# password hashes throughout (see the factories module).
+# One application for the module and an empty database for each test (see the
+# factories module).
 panel = factories.panel
 app = factories.app
-quick_password_hashing = factories.quick_password_hashing
 
 # A second member of the pool, matched with nobody.
 UNMATCHED_IDENTITY = {

@@ -13,11 +13,10 @@ from tests.integration.factories import (
     build_school,
 )
 
-# One application for the module and an empty database for each test, quick
-# password hashes throughout (see the factories module).
+# One application for the module and an empty database for each test (see the
+# factories module).
 panel = factories.panel
 app = factories.app
-quick_password_hashing = factories.quick_password_hashing
 
 FORMULA = '=HYPERLINK("http://evil.example","Click")'
 
