@@ -16,7 +16,9 @@ def load_settings(instance_path: str) -> dict:
     return {
         "SECRET_KEY": os.environ.get("PLP_SECRET_KEY") or _stored_secret(instance),
         "SQLALCHEMY_DATABASE_URI": database_url(instance),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters keeps the values of a refused statement (a mentor's
+        # e-mail, say) out of error messages and so out of the log.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "PLP_TIMEZONE": time_zone,
         "PLP_REPORTING_CURRENCY": os.environ.get("PLP_REPORTING_CURRENCY", "EUR"),
         "RATELIMIT_STORAGE_URI": os.environ.get("PLP_RATELIMIT_STORAGE", "memory://"),

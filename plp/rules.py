@@ -90,6 +90,12 @@ def label_of(obj_or_class) -> str:
     return "".join(f" {c.lower()}" if c.isupper() else c for c in name).strip()
 
 
+def with_article(noun: str) -> str:
+    """Put "A" or "An" before a noun, as a sentence starts."""
+    article = "An" if noun[:1] in "aeiou" else "A"
+    return f"{article} {noun}"
+
+
 class PendingChanges:
     """What one flush is about to write, gathered once so the rules stay cheap."""
 
@@ -166,8 +172,9 @@ def _check_pending_changes(session: Session, flush_context, instances) -> None:
 
         for obj in pending.dirty:
             if isinstance(obj, _APPEND_ONLY):
+                kind = with_article(label_of(obj))
                 raise RuleBroken(
-                    f"A {label_of(obj)} is part of the record and cannot be "
+                    f"{kind} is part of the record and cannot be "
                     "changed once written; record a new one instead."
                 )
 
@@ -342,9 +349,8 @@ def _check_deletions(pending: PendingChanges) -> None:
 
 def _check_deletable(pending: PendingChanges, obj) -> None:
     if isinstance(obj, _APPEND_ONLY):
-        raise RuleBroken(
-            f"A {label_of(obj)} is part of the record and cannot be deleted."
-        )
+        kind = with_article(label_of(obj))
+        raise RuleBroken(f"{kind} is part of the record and cannot be deleted.")
     if isinstance(obj, Budget) and was_agreed_before(obj):
         raise RuleBroken(
             f"{_budget_name(pending, obj).capitalize()} is agreed with the client "
