@@ -193,9 +193,12 @@ def add_interest(ctx: DemoContext, programme: Programme, timeline: Timeline) -> 
 
 
 def add_revisions(
-    ctx: DemoContext, programme: Programme, timeline: Timeline, budget: Budget,
+    ctx: DemoContext,
+    programme: Programme,
+    timeline: Timeline,
+    budget: Budget,
     planned_cost: Decimal,
-) -> Decimal:  # fmt: skip
+) -> Decimal:
     """Add revisions to some agreed budgets; return the revised total."""
     rnd = ctx.rnd
     total = budget.agreed_total
@@ -233,9 +236,13 @@ def _change(ctx, programme: Programme, line: BudgetLine, spare: Decimal):
 
 
 def add_expenses(
-    ctx: DemoContext, programme: Programme, timeline: Timeline, budget: Budget,
-    limit: Decimal, payees: dict[int, str],
-) -> None:  # fmt: skip
+    ctx: DemoContext,
+    programme: Programme,
+    timeline: Timeline,
+    budget: Budget,
+    limit: Decimal,
+    payees: dict[int, str],
+) -> None:
     """Add the spending of a programme that has started, within its revised total.
 
     `payees` names who was paid from lines that pay someone known: mentors by
@@ -248,8 +255,10 @@ def add_expenses(
     total = sum(spent.values(), Decimal("0.00"))
     if total > limit:
         factor = limit / total
-        spent = {line: (amount * factor).quantize(CENT, ROUND_DOWN)
-                 for line, amount in spent.items()}  # fmt: skip
+        spent = {
+            line: (amount * factor).quantize(CENT, ROUND_DOWN)
+            for line, amount in spent.items()
+        }
     for line, amount in spent.items():
         _add_invoices(ctx, programme, timeline, line, amount, payees)
 

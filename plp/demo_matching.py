@@ -35,8 +35,15 @@ from plp.models import (
 M = MatchState
 
 # The steps of an introduction that goes all the way.
-PATH = (M.SHORTLISTED, M.PROPOSED, M.DISCLOSED, M.INTERVIEW, M.INVITED, M.ACCEPTED,
-        M.AGREED)  # fmt: skip
+PATH = (
+    M.SHORTLISTED,
+    M.PROPOSED,
+    M.DISCLOSED,
+    M.INTERVIEW,
+    M.INVITED,
+    M.ACCEPTED,
+    M.AGREED,
+)
 STILL_OPEN = PATH[:-1]
 ENDED = (M.DECLINED, M.WITHDRAWN, M.EXPIRED)
 
@@ -224,7 +231,7 @@ def _agreement_status(timeline: Timeline) -> AgreementStatus:
 def _tell_story(ctx, programme, match, state, window) -> list[datetime]:
     """Add the consents and pending audit events that led to a state."""
     beats = _beats_to(ctx, match, state)
-    moments = _moments(ctx, window, len(beats))
+    moments = ctx.rnd.moments_within(*window, len(beats))
     facilitator = _facilitator_of(ctx, programme)
     before = None
     for beat, moment in zip(beats, moments, strict=True):
@@ -277,20 +284,6 @@ def _consents_before_disclosure(ctx, state: MatchState, sides) -> list[Beat]:
     return first_gave
 
 
-def _moments(ctx: DemoContext, window: tuple[date, date], count: int) -> list[datetime]:
-    """Return `count` increasing moments on working hours within a window."""
-    first, last = window
-    last = max(last, first + timedelta(days=1))
-    days = sorted(ctx.rnd.day_between(first, last) for _ in range(count))
-    moments = []
-    for day in days:
-        moment = ctx.rnd.moment_on(day)
-        if moments and moment <= moments[-1]:
-            moment = moments[-1] + timedelta(minutes=ctx.rnd.between(5, 90))
-        moments.append(moment)
-    return moments
-
-
 def _consent(ctx: DemoContext, match: Match, beat: Beat, moment, facilitator) -> None:
     # The facilitator speaks for the client, the coordinator for the pool.
     recorder = facilitator if beat.side == ConsentSide.CLIENT else ctx.coordinator
@@ -332,8 +325,9 @@ def _agreement_plan(ctx, programme, timeline, match, member, agreed_at, lines):
         end = max(timeline.ends_on, start)
     elif status == AgreementStatus.ENDED:
         end = max(timeline.as_of, start)
-    plan = AgreementPlan(match, programme, member, line, match.role, status, agreed_at,
-                         start, end)  # fmt: skip
+    plan = AgreementPlan(
+        match, programme, member, line, match.role, status, agreed_at, start, end
+    )
     plan.sessions_planned = ctx.rnd.between(4, 10)
     plan.sessions = _session_days(ctx, plan, timeline)
     return plan
@@ -410,9 +404,12 @@ def add_check_ins(ctx: DemoContext, programme: Programme, timeline: Timeline) ->
     day = timeline.start_date + timedelta(days=ctx.rnd.between(14, 30))
     while day <= timeline.ends_on:
         rating = ctx.rnd.weighted(
-            {ProgressRating.ON_TRACK: 13, ProgressRating.AT_RISK: 5,
-             ProgressRating.BEHIND: 2}
-        )  # fmt: skip
+            {
+                ProgressRating.ON_TRACK: 13,
+                ProgressRating.AT_RISK: 5,
+                ProgressRating.BEHIND: 2,
+            }
+        )
         check_in = CheckIn(
             programme=programme,
             facilitator_id=programme.facilitator_id,

@@ -150,9 +150,14 @@ class MentorPool:
             self.by_area.setdefault(area, []).append(member)
 
     def choose(
-        self, area: str, role: PeerRole, client_country: str, taken: set[int], *,
+        self,
+        area: str,
+        role: PeerRole,
+        client_country: str,
+        taken: set[int],
+        *,
         needs_room: bool,
-    ) -> PoolMember | None:  # fmt: skip
+    ) -> PoolMember | None:
         """Return a mentor abroad offering the role, an expert in the area if any."""
 
         def suits(member: PoolMember) -> bool:

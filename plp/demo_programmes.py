@@ -322,8 +322,8 @@ def add_budget(
         if rnd.chance(how_often):
             euros = int(envelope * rnd.fraction(low, high))
             amount = euros_to(programme.currency, euros)
-            lines.append(BudgetLine(category=category, description=description,
-                                    amount=amount))  # fmt: skip
+            line = BudgetLine(category=category, description=description, amount=amount)
+            lines.append(line)
     if seminar_fee is not None:
         lines.append(
             BudgetLine(
@@ -367,9 +367,8 @@ def add_agenda(
         count = 2 if line.category in _TWO_ITEM_CATEGORIES and rnd.chance(0.5) else 1
         share = rnd.fraction(0.85, 1.0) / count
         for _ in range(count):
-            need = rnd.pick(needs)
-            items.append(_item(ctx, timeline, line, need, share_of(
-                line.amount, share, programme.currency)))  # fmt: skip
+            cost = share_of(line.amount, share, programme.currency)
+            items.append(_item(ctx, timeline, line, rnd.pick(needs), cost))
     for _ in range(rnd.between(0, 2)):
         items.append(_campaign_task(ctx, timeline, rnd.pick(needs)))
 
@@ -458,13 +457,11 @@ def _add_updates(ctx, item: AgendaItem, last_day: date, recorder_id) -> None:
     if item.percent_done == 0:
         return
     count = ctx.rnd.between(1, 2)
-    days = sorted(
-        ctx.rnd.day_between(item.planned_start, last_day) for _ in range(count)
-    )
-    for step, day in enumerate(days, start=1):
+    moments = ctx.rnd.moments_within(item.planned_start, last_day, count)
+    for step, moment in enumerate(moments, start=1):
         item.progress_updates.append(
             ProgressUpdate(
-                recorded_at=ctx.rnd.moment_on(day, hour=8 + step),
+                recorded_at=moment,
                 recorded_by_id=recorder_id,
                 percent_done=item.percent_done * step // count,
                 note=_progress_note(item, step == count),

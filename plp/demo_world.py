@@ -12,11 +12,17 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 from faker import Faker
 from faker.decode import unidecode
 
+from plp.db import Base
+from plp.models import User
 from plp.models._columns import ALIAS_ALPHABET
+
+if TYPE_CHECKING:
+    from plp.demo_people import MentorPool
 
 REPORTING_CURRENCY = "EUR"
 
@@ -195,6 +201,17 @@ class DemoRandom:
         minutes = self.rng.randint(0, 7 * 60)
         return datetime.combine(day, time(hour), UTC) + timedelta(minutes=minutes)
 
+    def moments_within(self, first: date, last: date, count: int) -> list[datetime]:
+        """Return `count` strictly increasing moments from day first to day last."""
+        days = sorted(self.day_between(first, last) for _ in range(count))
+        moments: list[datetime] = []
+        for day in days:
+            moment = self.moment_on(day)
+            if moments and moment <= moments[-1]:
+                moment = moments[-1] + timedelta(minutes=self.rng.randint(5, 30))
+            moments.append(moment)
+        return moments
+
     def code(self, prefix: str) -> str:
         """Return an alias code or reference never returned before in this run."""
         while True:
@@ -251,8 +268,8 @@ def as_euros(amount: Decimal, currency: str) -> Decimal:
 class PendingEvent:
     """An audit event to write once its record has an id."""
 
-    actor: object
-    entity: object
+    actor: User
+    entity: Base
     action: str
     moment: datetime
     from_state: str | None = None
@@ -266,11 +283,11 @@ class DemoContext:
 
     rnd: DemoRandom
     today: date
-    administrator: object
-    finance: object
-    coordinator: object
-    facilitators: list
-    pool: object = None
+    administrator: User
+    finance: User
+    coordinator: User
+    facilitators: list[User]
+    pool: "MentorPool | None" = None
     seminars: list = field(default_factory=list)
     events: list[PendingEvent] = field(default_factory=list)
     agreements: list = field(default_factory=list)
@@ -279,7 +296,7 @@ class DemoContext:
     invoices: int = 0
     programmes: int = 0
     # Records no relationship of their programme lists, to add along with it.
-    loose: list = field(default_factory=list)
+    loose: list[Base] = field(default_factory=list)
 
     def cover(self, allowed, weights: dict):
         """Return an allowed value none of its kind had yet, or a weighted pick.
