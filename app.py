@@ -2,7 +2,7 @@
 
 from flask import Flask, redirect, url_for
 
-from admin import auth, cli, logs, panel
+from admin import auth, cli, logs, panel, security
 from admin.config import load_settings
 from admin.extensions import csrf, db, limiter, migrate
 
@@ -17,6 +17,7 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory="migrations", render_as_batch=True)
     csrf.init_app(app)
+    security.init_app(app)
     limiter.init_app(app)
     auth.init_app(app)
     panel.init_app(app)
