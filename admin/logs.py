@@ -10,7 +10,7 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # "GET /admin/mentor/?search=someone@example.org HTTP/1.1"
 # The line may be wrapped in colour codes, so it is not anchored.
 _REQUEST_LINE = re.compile(
-XX
+    r"((?:GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) [^?\s]*)\?.*?( HTTP/[\d.]+)"
 )
 
 
