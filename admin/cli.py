@@ -1,6 +1,7 @@
 """The `flask --app app plp ...` commands."""
 
 import time
+from datetime import date
 from pathlib import Path
 
 import click
@@ -122,6 +123,11 @@ def demo_data_command(size: int, seed: int, today, if_empty: bool):
         )
         return
 
+    if today and today.date() > date.today():
+        click.echo(
+            f"{today.date()} is in the future; the demo's dates lead up to today."
+        )
+
     started = time.perf_counter()
     try:
         rows = build_demo_school(
@@ -151,6 +157,9 @@ def demo_accounts_command():
     except DomainError as refusal:
         raise click.ClickException(str(refusal)) from None
 
+    click.echo(
+        "These are the demo accounts, one per role; sign in with these passwords."
+    )
     table = [("E-mail", "Role", "Password", "Account")]
     for outcome in outcomes:
         account = outcome.account

@@ -83,9 +83,12 @@ DEMO_ACCOUNTS = (
                 "Priya Raman", "demo-finance-password"),
 )  # fmt: skip
 
+# What became of a demo account: made just now, there and opened by its demo
+# password (whoever made it, such as demo-data a moment before), or there with
+# a password someone has changed since.
 CREATED = "created"
-ALREADY_THERE = "already there"
-PASSWORD_CHANGED = "already there; the demo password no longer opens it"
+READY = "ready"
+PASSWORD_CHANGED = "password changed; the demo password no longer opens it"
 
 
 class SchoolNotEmpty(DomainError):
@@ -107,7 +110,7 @@ def ensure_demo_accounts(session: Session) -> list[AccountOutcome]:
         outcome = CREATED
         if not created:
             opens = authenticate(session, account.email, account.password)
-            outcome = ALREADY_THERE if opens else PASSWORD_CHANGED
+            outcome = READY if opens else PASSWORD_CHANGED
         outcomes.append(AccountOutcome(account, outcome))
     session.commit()
 
@@ -151,7 +154,8 @@ def build_demo_school(
 ) -> dict[str, int]:
     """Fill a School without programmes with demo data; return rows per table.
 
-    All of it is written or, if anything is refused, none of it.
+    The demo's dates lead up to `today`, or to the real today if that is
+    earlier. All of it is written or, if anything is refused, none of it.
     """
     if size < 1:
         raise InvalidValue(
@@ -163,6 +167,11 @@ def build_demo_school(
             f"The database already has {existing} programmes; demo data goes only "
             "into a School that has none, so that it never mixes with real records."
         )
+
+    if today > date.today():
+        # Nothing may be spent or recorded in the future, so neither may the demo.
+        logger.info("demo school: %s is in the future; using today", today)
+        today = date.today()
 
     try:
         _write_school(session, size, seed, today)

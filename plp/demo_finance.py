@@ -31,17 +31,44 @@ from plp.models import (
     SeminarInterest,
 )
 
-REASONS_UP = (
-    "Extra coaching sessions agreed before the election.",
-    "A second study visit added to the agenda.",
-    "Travel costs rose with the exchange rate.",
-    "Interpreting needed for the mentor's sessions.",
-)
-REASONS_DOWN = (
-    "The study visit was held online instead.",
-    "Materials donated by a supporter; the saving is returned.",
-    "Fewer sessions needed than planned.",
-)
+# Why a line grew or shrank, told in terms of what the line pays for.
+REASONS = {
+    BudgetCategory.MENTORING: (
+        ("Two more mentoring sessions agreed before the election.",
+         "The mentor's sessions extended to cover the campaign's final weeks."),
+        ("Fewer mentoring sessions needed than planned.",),
+    ),
+    BudgetCategory.COACHING: (
+        ("Extra coaching sessions agreed before the election.",
+         "Debate coaching added ahead of the televised debate."),
+        ("Coaching finished early; the remaining sessions are released.",),
+    ),
+    BudgetCategory.TRAVEL: (
+        ("A second study visit added to the agenda.",
+         "Fares rose with the exchange rate."),
+        ("The study visit was held online instead.",),
+    ),
+    BudgetCategory.RESIDENTIAL_SEMINAR: (
+        ("Seminar travel cost more than quoted.",),
+        ("The seminar place was cancelled and refunded.",),
+    ),
+    BudgetCategory.FACILITATION: (
+        ("More review meetings needed while the campaign was under pressure.",),
+        ("Reviews held by video call; the travel set aside is released.",),
+    ),
+    BudgetCategory.MATERIALS: (
+        ("A second print run of leaflets before polling day.",),
+        ("Materials donated by a supporter; the saving is returned.",),
+    ),
+    BudgetCategory.TRANSLATION: (
+        ("Interpreting needed for the mentor's sessions.",),
+        ("Volunteers translated the materials; the saving is returned.",),
+    ),
+    BudgetCategory.OTHER: (
+        ("A larger venue needed for the volunteer workshop.",),
+        ("The workshop venue was lent free of charge.",),
+    ),
+}  # fmt: skip
 
 FUNDERS = (
     "Civic Futures Trust",
@@ -230,9 +257,10 @@ def _change(ctx, programme: Programme, line: BudgetLine, spare: Decimal):
     currency = programme.currency
     if ctx.rnd.chance(0.75) or spare <= 0:
         rise = share_of(line.amount, ctx.rnd.fraction(0.10, 0.30), currency)
-        return rise, ctx.rnd.pick(REASONS_UP)
+        return rise, ctx.rnd.pick(REASONS[line.category][0])
     cut = share_of(spare, ctx.rnd.fraction(0.3, 0.8), currency)
-    return -cut, ctx.rnd.pick(REASONS_DOWN)
+    cut = min(cut, line.amount - share_of(line.amount, Decimal("0.5"), currency))
+    return -cut, ctx.rnd.pick(REASONS[line.category][1])
 
 
 def add_expenses(
@@ -282,19 +310,37 @@ def _spending_by_line(ctx, programme, timeline: Timeline, budget, payees) -> dic
     return spent
 
 
+# The smallest invoice of each kind worth sending, in euros: a train ticket,
+# a box of leaflets, a page of translation, a morning's room hire.
+SMALLEST_INVOICE = {
+    BudgetCategory.MENTORING: 150,
+    BudgetCategory.COACHING: 150,
+    BudgetCategory.TRAVEL: 60,
+    BudgetCategory.RESIDENTIAL_SEMINAR: 300,
+    BudgetCategory.FACILITATION: 200,
+    BudgetCategory.MATERIALS: 40,
+    BudgetCategory.TRANSLATION: 80,
+    BudgetCategory.OTHER: 50,
+}
+
+
 def _add_invoices(ctx, programme, timeline, line, amount: Decimal, payees) -> None:
+    """Add one to three invoices sharing a line's spending, each a plausible sum."""
     rnd = ctx.rnd
-    if amount <= 0:
+    unit = invoice_unit(programme.currency)
+    smallest = euros_to(programme.currency, SMALLEST_INVOICE[line.category])
+    amount = _round_down(amount, unit)
+    if amount < smallest:
         return
-    count = min(rnd.between(1, 3), int(amount / CENT))
+    count = min(rnd.between(1, 3), int(amount / smallest))
+    # Each invoice is at least the smallest; the rest is shared out unevenly.
     weights = [rnd.between(1, 5) for _ in range(count)]
-    parts = [(amount * w / sum(weights)).quantize(CENT, ROUND_DOWN) for w in weights]
+    rest = amount - smallest * count
+    parts = [smallest + _round_down(rest * w / sum(weights), unit) for w in weights]
     parts[-1] += amount - sum(parts)
     last = max(timeline.ends_on, timeline.start_date)
     days = sorted(rnd.day_between(timeline.start_date, last) for _ in parts)
     for part, day in zip(parts, days, strict=True):
-        if part <= 0:
-            continue
         ctx.invoices += 1
         Expense(
             programme=programme,
@@ -307,12 +353,25 @@ def _add_invoices(ctx, programme, timeline, line, amount: Decimal, payees) -> No
         )
 
 
+def invoice_unit(currency: str) -> Decimal:
+    """Return the unit invoices are rounded to: half a unit, or a coin's worth."""
+    step = money_step(currency) / 10
+    return Decimal("0.50") if step == 1 else step.quantize(CENT)
+
+
+def _round_down(amount: Decimal, unit: Decimal) -> Decimal:
+    return ((amount / unit).quantize(Decimal(1), ROUND_DOWN) * unit).quantize(CENT)
+
+
 def add_funding(
     ctx: DemoContext, programme: Programme, timeline: Timeline, budget: Budget
 ) -> None:
     """Add applications to trusts for some programmes with a costed budget."""
     rnd = ctx.rnd
-    if not timeline.got_to(S.BUDGET) or not rnd.chance(0.35):
+    # More applications while some outcome is still missing, so that even a
+    # small School shows every one.
+    missing = ctx.unseen.get(FundingStatus, list(FundingStatus))
+    if not timeline.got_to(S.BUDGET) or not rnd.chance(0.8 if missing else 0.35):
         return
     lines_total = sum((line.amount for line in budget.lines), Decimal("0.00"))
     funders = rnd.rng.sample(FUNDERS, 2 if rnd.chance(0.2) else 1)

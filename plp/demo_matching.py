@@ -2,13 +2,13 @@
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from sqlalchemy.orm import Session
 
 from plp.demo_people import PoolMember
 from plp.demo_programmes import Timeline
-from plp.demo_world import DemoContext, PendingEvent, share_of
+from plp.demo_world import DemoContext, PendingEvent, euros_to, money_step
 from plp.enums import (
     AgreementStatus,
     BudgetCategory,
@@ -354,15 +354,23 @@ def _session_days(ctx, plan: AgreementPlan, timeline: Timeline) -> list[date]:
 
 
 def _set_fees(ctx: DemoContext, programme: Programme, plans) -> None:
-    """Commit most of each mentoring or coaching line to its agreements."""
+    """Set each fee from its sessions and the peer's rate, within most of its line."""
+    currency = programme.currency
+    step = money_step(currency)
     by_line: dict[int, list[AgreementPlan]] = {}
     for plan in plans:
         by_line.setdefault(id(plan.line), []).append(plan)
     for sharing in by_line.values():
         line = sharing[0].line
-        share = ctx.rnd.fraction(0.6, 0.9) / len(sharing)
         for plan in sharing:
-            plan.fee = share_of(line.amount, share, programme.currency)
+            rate = euros_to(currency, ctx.rnd.between(8, 25) * 10)
+            plan.fee = rate * plan.sessions_planned
+        asked = sum(plan.fee for plan in sharing)
+        room = line.amount * ctx.rnd.fraction(0.6, 0.9)
+        if asked > room:
+            for plan in sharing:
+                steps = (plan.fee * room / asked / step).quantize(1, ROUND_DOWN)
+                plan.fee = (max(steps, 1) * step).quantize(Decimal("0.01"))
 
 
 def write_agreements(session: Session, ctx: DemoContext) -> None:

@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from plp.demo_world import AREAS, COUNTRIES, Country, DemoRandom
+from plp.demo_world import COUNTRIES, Country, DemoRandom
 from plp.enums import Availability, ExperienceBand, PeerRole, Role, RolesOffered
 from plp.models import Client, Mentor, User
 from plp.services.accounts import hash_password
+from plp.vocabulary import AREAS
 
 STAFF_DOMAIN = "school.example.org"
 MENTOR_DOMAIN = "mentors.example.org"
@@ -41,20 +42,20 @@ STORIES = (
         "Secure the party's nomination for mayor of {city} and build a team that "
         "can win the {year} election.",
         "Seeking a party nomination for a mayoral race.",
-        ("campaign strategy", "coalition building", "media relations", "fundraising"),
+        ("campaign strategy", "coalition building", "media", "fundraising"),
     ),
     Story(
         "Keep {city}'s public libraries open",
         "Stop the closure of {city}'s public libraries with a citizens' campaign "
         "before the {year} budget vote.",
         "Leads a citizens' campaign against the closure of public services.",
-        ("community organising", "coalition building", "media relations"),
+        ("community organising", "coalition building", "media"),
     ),
     Story(
         "Clean air for {city}",
         "Get a low-emission zone adopted by {city} council by {year}.",
         "Campaigns for cleaner air through local policy change.",
-        ("policy development", "coalition building", "digital organising"),
+        ("policy", "coalition building", "digital organising"),
     ),
     Story(
         "Register young voters in {city}",
@@ -73,7 +74,7 @@ STORIES = (
         "Open up public procurement in {city}",
         "Make every public contract {city} signs open to public scrutiny by {year}.",
         "Campaigns for transparency in public spending.",
-        ("policy development", "media relations", "parliamentary work"),
+        ("policy", "media", "parliamentary work"),
     ),
     Story(
         "Build a tenants' union in {city}",
@@ -92,7 +93,7 @@ STORIES = (
         "A safe cycling network for {city}",
         "Win council funding for a safe cycling network across {city} by {year}.",
         "Campaigns for safer streets and public transport.",
-        ("policy development", "community organising", "digital organising"),
+        ("policy", "community organising", "digital organising"),
     ),
 )
 
@@ -181,8 +182,8 @@ def add_facilitators(session: Session, rnd: DemoRandom, count: int) -> list[User
     existing = {user.email: user for user in session.execute(select(User)).scalars()}
     facilitators = []
     for _ in range(count):
-        name = rnd.person_name(rnd.pick(COUNTRIES))
-        email = rnd.email(name, STAFF_DOMAIN)
+        name, latin = rnd.person(rnd.pick(COUNTRIES))
+        email = rnd.email(latin, STAFF_DOMAIN)
         user = existing.get(email)
         if user is None:
             user = _new_facilitator(name, email)
@@ -227,8 +228,8 @@ def new_mentor(rnd: DemoRandom) -> Mentor:
     """Return a fake politician or activist for the pool, identity and profile."""
     country = rnd.pick(COUNTRIES)
     fake = rnd.faker(country)
-    name = rnd.person_name(country)
-    email = rnd.email(name, MENTOR_DOMAIN)
+    name, latin = rnd.person(country)
+    email = rnd.email(latin, MENTOR_DOMAIN)
     city = rnd.pick(country.cities)
     areas = rnd.rng.sample(AREAS, rnd.between(2, 4))
     capacity = rnd.weighted({0: 10, 1: 35, 2: 35, 3: 20})
@@ -287,12 +288,12 @@ def languages_of(rnd: DemoRandom, country: Country) -> str:
 def new_client(rnd: DemoRandom, story: Story, year: int) -> Client:
     """Return a fake aspiring politician or activist with a campaign."""
     country = rnd.pick(COUNTRIES)
-    name = rnd.person_name(country)
+    name, latin = rnd.person(country)
     city = rnd.pick(country.cities)
     return Client(
         alias_code=rnd.code("C"),
         name=name,
-        email=rnd.email(name, CLIENT_DOMAIN),
+        email=rnd.email(latin, CLIENT_DOMAIN),
         phone=rnd.faker(country).phone_number(),
         country=country.name,
         region=country.region,

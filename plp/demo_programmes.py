@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from plp.demo_people import STORIES, Story, country_named, new_client
 from plp.demo_world import (
-    AREAS,
     FUNDER_CURRENCIES,
     DemoContext,
     PendingEvent,
@@ -25,6 +24,7 @@ from plp.models import (
     Programme,
     ProgressUpdate,
 )
+from plp.vocabulary import AREAS
 
 # The stages a programme passes through in order, when nothing stops it.
 STAGES = (
@@ -86,9 +86,8 @@ NEED_TEXT = {
     "coalition building": "Works alone; needs allies among local groups and unions.",
     "public speaking": "Nervous in debates and in front of large audiences.",
     "fundraising": "No donor list and no experience of asking for money.",
-    "media relations": "Rarely quoted in the local press; no contacts with "
-    "journalists.",
-    "policy development": "Strong convictions, but no costed policy proposals.",
+    "media": "Rarely quoted in the local press; no contacts with journalists.",
+    "policy": "Strong convictions, but no costed policy proposals.",
     "digital organising": "Small online following and no plan for social media.",
     "community organising": "Few volunteers outside a circle of friends.",
     "volunteer management": "Volunteers come once and do not come back.",
@@ -100,8 +99,8 @@ OBJECTIVES = {
     "coalition building": "three local organisations publicly on side",
     "public speaking": "confident performance in two public debates",
     "fundraising": "a donor list and a first fundraising event",
-    "media relations": "regular coverage in local media",
-    "policy development": "two costed policy proposals",
+    "media": "regular coverage in local media",
+    "policy": "two costed policy proposals",
     "digital organising": "an online campaign with a growing list of supporters",
     "community organising": "a team of twenty regular volunteers",
     "volunteer management": "a volunteer rota that keeps people involved",
@@ -366,11 +365,12 @@ def add_agenda(
     for line in budget.lines:
         count = 2 if line.category in _TWO_ITEM_CATEGORIES and rnd.chance(0.5) else 1
         share = rnd.fraction(0.85, 1.0) / count
-        for _ in range(count):
+        # A line split in two serves two needs, so that no title repeats.
+        for need in rnd.rng.sample(needs, min(count, len(needs))):
             cost = share_of(line.amount, share, programme.currency)
-            items.append(_item(ctx, timeline, line, rnd.pick(needs), cost))
-    for _ in range(rnd.between(0, 2)):
-        items.append(_campaign_task(ctx, timeline, rnd.pick(needs)))
+            items.append(_item(ctx, timeline, line, need, cost))
+    for title in rnd.rng.sample(CAMPAIGN_TASKS, rnd.between(0, 2)):
+        items.append(_campaign_task(ctx, timeline, rnd.pick(needs), title))
 
     agenda = LearningAgenda(
         programme=programme,
@@ -404,10 +404,10 @@ def _item(ctx, timeline: Timeline, line: BudgetLine, need: Need, cost) -> Agenda
     )
 
 
-def _campaign_task(ctx, timeline: Timeline, need: Need) -> AgendaItem:
+def _campaign_task(ctx, timeline: Timeline, need: Need, title: str) -> AgendaItem:
     start, due = _item_dates(ctx, timeline, None)
     return AgendaItem(
-        title=ctx.rnd.pick(CAMPAIGN_TASKS),
+        title=title,
         need=need,
         activity_type=ActivityType.CAMPAIGN_TASK,
         planned_start=start,

@@ -15,9 +15,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 from faker import Faker
-from faker.decode import unidecode
 
 from plp.db import Base
+from plp.demo_names import person_name
 from plp.models import User
 from plp.models._columns import ALIAS_ALPHABET
 
@@ -48,15 +48,15 @@ COUNTRIES = (
             ("Cork", "Galway", "Limerick")),
     Country("France", "fr_FR", "Western Europe", ("fr",), "EUR",
             ("Lyon", "Lille", "Nantes", "Marseille")),
-    Country("Germany", "de_DE", "Western Europe", ("de",), "EUR",
+    Country("Germany", "de_DE", "Central Europe", ("de",), "EUR",
             ("Leipzig", "Hamburg", "Cologne", "Munich")),
     Country("Netherlands", "nl_NL", "Western Europe", ("nl",), "EUR",
             ("Utrecht", "Rotterdam", "Groningen")),
-    Country("Sweden", "sv_SE", "Nordic countries", ("sv",), "SEK",
+    Country("Sweden", "sv_SE", "Northern Europe", ("sv",), "SEK",
             ("Malmö", "Uppsala", "Gothenburg")),
-    Country("Denmark", "da_DK", "Nordic countries", ("da",), "DKK",
+    Country("Denmark", "da_DK", "Northern Europe", ("da",), "DKK",
             ("Aarhus", "Odense", "Aalborg")),
-    Country("Finland", "fi_FI", "Nordic countries", ("fi", "sv"), "EUR",
+    Country("Finland", "fi_FI", "Northern Europe", ("fi", "sv"), "EUR",
             ("Tampere", "Turku", "Oulu")),
     Country("Spain", "es_ES", "Southern Europe", ("es", "ca"), "EUR",
             ("Valencia", "Seville", "Bilbao", "Zaragoza")),
@@ -64,29 +64,29 @@ COUNTRIES = (
             ("Bologna", "Naples", "Turin", "Palermo")),
     Country("Greece", "el_GR", "Southern Europe", ("el",), "EUR",
             ("Thessaloniki", "Patras", "Heraklion")),
-    Country("Poland", "pl_PL", "Central and Eastern Europe", ("pl",), "PLN",
+    Country("Poland", "pl_PL", "Central Europe", ("pl",), "PLN",
             ("Kraków", "Gdańsk", "Wrocław", "Lublin")),
-    Country("Czechia", "cs_CZ", "Central and Eastern Europe", ("cs",), "CZK",
+    Country("Czechia", "cs_CZ", "Central Europe", ("cs",), "CZK",
             ("Brno", "Ostrava", "Plzeň")),
-    Country("Hungary", "hu_HU", "Central and Eastern Europe", ("hu",), "HUF",
+    Country("Hungary", "hu_HU", "Central Europe", ("hu",), "HUF",
             ("Debrecen", "Szeged", "Pécs"), family_first=" "),
-    Country("Lithuania", "lt_LT", "Central and Eastern Europe", ("lt",), "EUR",
+    Country("Lithuania", "lt_LT", "Northern Europe", ("lt",), "EUR",
             ("Kaunas", "Klaipėda", "Šiauliai")),
-    Country("Romania", "ro_RO", "Central and Eastern Europe", ("ro",), "RON",
+    Country("Romania", "ro_RO", "Eastern Europe", ("ro",), "RON",
             ("Cluj-Napoca", "Iași", "Timișoara")),
-    Country("Ukraine", "uk_UA", "Central and Eastern Europe", ("uk",), "UAH",
+    Country("Ukraine", "uk_UA", "Eastern Europe", ("uk",), "UAH",
             ("Lviv", "Kharkiv", "Odesa", "Dnipro")),
-    Country("Georgia", "ka_GE", "Black Sea and Caucasus", ("ka",), "GEL",
+    Country("Georgia", "ka_GE", "Western Asia", ("ka",), "GEL",
             ("Kutaisi", "Batumi", "Rustavi")),
-    Country("Türkiye", "tr_TR", "Black Sea and Caucasus", ("tr",), "TRY",
+    Country("Türkiye", "tr_TR", "Western Asia", ("tr",), "TRY",
             ("İzmir", "Bursa", "Eskişehir")),
-    Country("Brazil", "pt_BR", "Latin America", ("pt",), "BRL",
+    Country("Brazil", "pt_BR", "South America", ("pt",), "BRL",
             ("Recife", "Porto Alegre", "Belo Horizonte")),
-    Country("Mexico", "es_MX", "Latin America", ("es",), "MXN",
+    Country("Mexico", "es_MX", "Central America", ("es",), "MXN",
             ("Guadalajara", "Puebla", "Monterrey")),
-    Country("Nigeria", "en_NG", "Sub-Saharan Africa", ("en", "yo"), "NGN",
+    Country("Nigeria", "en_NG", "West Africa", ("en", "yo"), "NGN",
             ("Lagos", "Ibadan", "Enugu")),
-    Country("Kenya", "en_KE", "Sub-Saharan Africa", ("en", "sw"), "KES",
+    Country("Kenya", "en_KE", "East Africa", ("en", "sw"), "KES",
             ("Nairobi", "Mombasa", "Kisumu")),
     Country("India", "en_IN", "South Asia", ("en", "hi"), "INR",
             ("Pune", "Jaipur", "Kochi", "Lucknow")),
@@ -98,8 +98,16 @@ COUNTRIES = (
             ("Busan", "Daegu", "Gwangju"), family_first=""),
     Country("Taiwan", "zh_TW", "East Asia", ("zh",), "TWD",
             ("Taichung", "Kaohsiung", "Tainan"), family_first=""),
-    Country("Jordan", "ar_PS", "Middle East and North Africa", ("ar",), "JOD",
+    Country("Jordan", "ar_PS", "Middle East", ("ar",), "JOD",
             ("Irbid", "Zarqa", "Madaba")),
+    Country("Canada", "en_CA", "North America", ("en", "fr"), "CAD",
+            ("Halifax", "Winnipeg", "Ottawa")),
+    Country("South Africa", "zu_ZA", "Southern Africa", ("en", "zu"), "ZAR",
+            ("Durban", "Gqeberha", "Pietermaritzburg")),
+    Country("Australia", "en_AU", "Oceania", ("en",), "AUD",
+            ("Adelaide", "Hobart", "Brisbane")),
+    Country("Austria", "de_AT", "Central Europe", ("de",), "EUR",
+            ("Graz", "Linz", "Innsbruck")),
 )  # fmt: skip
 
 # Illustrative rates: euros that one unit of each currency buys.
@@ -126,23 +134,14 @@ RATES_TO_EUR = {
     "KRW": Decimal("0.00059"),
     "TWD": Decimal("0.0270"),
     "JOD": Decimal("1.2150"),
+    "CAD": Decimal("0.6200"),
+    "ZAR": Decimal("0.0490"),
+    "AUD": Decimal("0.5650"),
 }
 
 # Currencies funders often pay in, whatever the client's own.
 FUNDER_CURRENCIES = ("EUR", "GBP", "USD")
 
-AREAS = (
-    "campaign strategy",
-    "coalition building",
-    "public speaking",
-    "fundraising",
-    "media relations",
-    "policy development",
-    "digital organising",
-    "community organising",
-    "volunteer management",
-    "parliamentary work",
-)
 
 CENT = Decimal("0.01")
 
@@ -221,17 +220,13 @@ class DemoRandom:
                 self._codes.add(code)
                 return code
 
-    def person_name(self, country: Country) -> str:
-        """Return a fake full name as people write it in the country."""
-        fake = self.faker(country)
-        first, family = fake.first_name(), fake.last_name()
-        if country.family_first is not None:
-            return f"{family}{country.family_first}{first}"
-        return f"{first} {family}"
+    def person(self, country: Country) -> tuple[str, str]:
+        """Return a fake full name as written in the country, and its Latin spelling."""
+        return person_name(self.faker(country), country.locale, country.family_first)
 
-    def email(self, name: str, domain: str) -> str:
-        """Return a unique e-mail address under a domain, spelt from a name."""
-        words = re.findall(r"[a-z0-9]+", unidecode(name).lower())
+    def email(self, latin_name: str, domain: str) -> str:
+        """Return a unique e-mail address under a domain, spelt from a Latin name."""
+        words = re.findall(r"[a-z0-9]+", latin_name.lower())
         stem = ".".join(words[:3]) or "person"
         number = self._email_numbers.get(stem, 0) + 1
         self._email_numbers[stem] = number

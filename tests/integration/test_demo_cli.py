@@ -1,11 +1,13 @@
 """The demo-data and demo-accounts commands, as a new administrator runs them."""
 
+from datetime import date, timedelta
+
 from sqlalchemy import func, select
 
 from admin.extensions import db
 from plp.demo import DEMO_ACCOUNTS
 from plp.enums import MatchState, ProgrammeStatus, Role
-from plp.models import Match, Programme, User
+from plp.models import Expense, Match, Programme, User
 from plp.services.accounts import set_password
 
 
@@ -85,8 +87,21 @@ def test_demo_accounts_run_twice_creates_nothing_more_and_prints_again(runner):
     assert result.exit_code == 0, result.output
     assert db.session.execute(select(func.count(User.id))).scalar_one() == users
     assert len(printed_accounts(result.output)) == len(DEMO_ACCOUNTS)
-    assert "already there" in result.output
+    assert "These are the demo accounts" in result.output
+    assert "ready" in result.output and "created" not in result.output
     assert DEMO_ACCOUNTS[0].password in result.output
+
+
+def test_demo_accounts_after_demo_data_says_the_accounts_are_ready(runner):
+    runner.invoke(args=["plp", "demo-data", "--size", "3"])
+
+    result = runner.invoke(args=["plp", "demo-accounts"])
+
+    assert result.exit_code == 0, result.output
+    rows = [line.split() for line in result.output.splitlines() if "@school." in line]
+    assert len(rows) == len(DEMO_ACCOUNTS)
+    assert all(row[-1] == "ready" for row in rows)
+    assert "already there" not in result.output
 
 
 def test_demo_accounts_does_not_print_a_password_that_was_changed(runner):
@@ -103,3 +118,16 @@ def test_demo_accounts_does_not_print_a_password_that_was_changed(runner):
     )
     assert "demo-director-password" not in line
     assert "no longer opens it" in line
+
+
+def test_demo_data_brings_a_reference_day_in_the_future_back_to_today(runner):
+    later = date.today() + timedelta(days=400)
+
+    result = runner.invoke(
+        args=["plp", "demo-data", "--size", "12", "--today", later.isoformat()]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "is in the future" in result.output
+    latest = db.session.execute(select(func.max(Expense.incurred_on))).scalar_one()
+    assert latest is not None and latest <= date.today()

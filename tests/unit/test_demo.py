@@ -4,10 +4,22 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pytest
+from faker import Faker
+from faker.providers.person.ja_JP import Provider as JapaneseNames
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from plp.demo import DEMO_ACCOUNTS, SchoolNotEmpty, build_demo_school, count_rows
+from plp.demo import (
+    DEMO_ACCOUNTS,
+    REFERENCE_DATE,
+    SchoolNotEmpty,
+    build_demo_school,
+    count_rows,
+)
+from plp.demo_finance import REASONS, SMALLEST_INVOICE, invoice_unit
+from plp.demo_names import NAME_PAIRS, latin_letters, person_name
+from plp.demo_people import country_named
+from plp.demo_world import euros_to, money_step
 from plp.enums import (
     MATCH_STATES_DISCLOSED,
     AgreementStatus,
@@ -26,6 +38,7 @@ from plp.models import (
     AuditEvent,
     Budget,
     BudgetLine,
+    BudgetRevision,
     Client,
     ExchangeRate,
     Expense,
@@ -33,9 +46,11 @@ from plp.models import (
     LearningAgenda,
     Match,
     Mentor,
+    Need,
     Programme,
     User,
 )
+from plp.vocabulary import AREAS, REGIONS
 from tests.conftest import empty_all_tables
 
 SIZE = 30
@@ -293,3 +308,96 @@ def test_a_school_with_programmes_is_refused_and_left_as_it_was(school):
 def test_a_size_below_one_is_refused(school):
     with pytest.raises(InvalidValue, match="Size"):
         build_demo_school(school, size=0)
+
+
+def test_regions_expertise_and_needs_use_the_schools_shared_words(school):
+    mentors = school.execute(select(Mentor)).scalars().all()
+    clients = school.execute(select(Client)).scalars().all()
+    areas = set(school.execute(select(Need.area)).scalars())
+
+    assert {person.region for person in [*mentors, *clients]} <= set(REGIONS)
+    for mentor in mentors:
+        assert set(mentor.expertise.split(", ")) <= set(AREAS)
+    assert areas <= set(AREAS)
+    assert "media" in AREAS and "policy" in AREAS
+
+
+@pytest.mark.parametrize(
+    ("country", "region"),
+    [
+        ("Denmark", "Northern Europe"),
+        ("Germany", "Central Europe"),
+        ("Romania", "Eastern Europe"),
+        ("Nigeria", "West Africa"),
+        ("Japan", "East Asia"),
+        ("Canada", "North America"),
+    ],
+)
+def test_each_country_lies_in_its_region(country, region):
+    assert country_named(country).region == region
+
+
+def test_no_agenda_repeats_an_item_title(school):
+    for agenda in school.execute(select(LearningAgenda)).scalars():
+        titles = [item.title for item in agenda.items]
+
+        assert len(titles) == len(set(titles)), titles
+
+
+def test_revision_reasons_speak_of_what_their_line_pays_for(school):
+    revisions = school.execute(select(BudgetRevision)).scalars().all()
+
+    assert revisions, "some budgets are revised"
+    for revision in revisions:
+        rises, cuts = REASONS[revision.budget_line.category]
+        reasons = rises if revision.amount_change > 0 else cuts
+        assert revision.reason in reasons
+
+
+def test_expenses_are_round_sums_worth_invoicing_and_never_in_the_future(school):
+    expenses = school.execute(select(Expense)).scalars().all()
+
+    for expense in expenses:
+        currency = expense.programme.currency
+        smallest = euros_to(currency, SMALLEST_INVOICE[expense.budget_line.category])
+        assert expense.amount % invoice_unit(currency) == 0, expense.amount
+        assert expense.amount >= smallest
+        assert expense.incurred_on <= REFERENCE_DATE
+
+
+def test_agreement_fees_differ_and_are_round_sums(school):
+    agreements = school.execute(select(Agreement)).scalars().all()
+    fees = [agreement.fee for agreement in agreements]
+
+    assert len(set(fees)) > len(fees) // 2
+    for agreement in agreements:
+        currency = agreement.programme.currency
+        assert agreement.fee % money_step(currency) == 0, agreement.fee
+
+
+def test_japanese_names_are_spelt_by_their_own_reading():
+    fake = Faker("ja_JP")
+    fake.seed_instance(3)
+    readings = {kanji: latin for kanji, _, latin in JapaneseNames.last_name_pairs}
+
+    for _ in range(20):
+        name, latin = person_name(fake, "ja_JP", " ")
+        family = name.split(" ")[0]
+        assert latin.split(" ")[1] == readings[family]
+
+
+def test_other_scripts_are_spelt_in_latin_letters():
+    assert latin_letters("Георгій Гузій") == "heorhii huzii"
+    assert latin_letters("Ζαφείρης") == "zafeiris"
+    assert latin_letters("ოქრუაშვილი") == "okruashvili"
+    assert latin_letters("Søren Łukasz Zoltán") == "soren lukasz zoltan"
+
+
+def test_korean_names_come_with_their_usual_romanisation():
+    fake = Faker("ko_KR")
+    fake.seed_instance(5)
+
+    name, latin = person_name(fake, "ko_KR", "")
+
+    families = NAME_PAIRS["ko_KR"][1]
+    assert (name[0], latin.split(" ")[1]) in families
