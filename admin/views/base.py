@@ -47,6 +47,16 @@ _WRITE_PERMISSIONS = {
 # Form pages whose refusals are also flashed at the top of the page.
 _FORM_PAGES = ("create_view", "edit_view")
 
+# Links from a record to the one it belongs to: chosen when the record is
+# created, never moved to another parent by editing it.
+PARENT_LINKS = frozenset(
+    {"programme", "assessment", "budget", "agenda", "item", "match", "seminar"}
+)
+
+# The most digits a record id or a page number may have; more cannot be a row
+# and would overflow the database's integers.
+_MOST_DIGITS = 9
+
 
 class SchoolForm(FlaskForm):
     """A form that carries the site's CSRF token and knows the record it edits.
@@ -79,6 +89,8 @@ class SchoolModelView(ModelView):
     form_readonly_columns: tuple[str, ...] = ()
     # Chosen when the record is created, shown read-only when it is edited.
     form_fixed_columns: tuple[str, ...] = ()
+    # What the list's search box says it searches, in the School's words.
+    search_hint: str | None = None
 
     # Flask-WTF's form carries the same CSRF token the rest of the site checks.
     form_base_class = SchoolForm
@@ -127,6 +139,8 @@ class SchoolModelView(ModelView):
             request.form.get("action", "")
         ):
             abort(403)
+        if name == "action_view":
+            return _refuse_unknown_rows(self.get_url(".index_view"))
         return None
 
     @property
@@ -167,16 +181,29 @@ class SchoolModelView(ModelView):
 
     def get_one(self, id):
         """Return one record the user may see, or None for any other id."""
-        if not str(id).isdigit():
+        record_id = parse_record_id(id)
+        if record_id is None:
             return None
-        return self.get_query().filter(self.model.id == int(id)).one_or_none()
+        return self.get_query().filter(self.model.id == record_id).one_or_none()
+
+    def _get_list_extra_args(self):
+        """Read the list's page, refusing a page number no list can reach."""
+        if not _is_small_number(request.args.get("page", "0")):
+            abort(404)
+        if not _is_small_number(request.args.get("page_size", "0")):
+            abort(404)
+        return super()._get_list_extra_args()
+
+    def search_placeholder(self) -> str | None:
+        """Say what the search box searches, never the columns' paths."""
+        return self.search_hint or super().search_placeholder()
 
     @action("delete", "Delete", "Delete every selected record?")
     def action_delete(self, ids):
         """Delete the selected records that the user may see, one by one."""
         # Flask-Admin passes the ids as text, which PostgreSQL will not compare
         # with a number.
-        super().action_delete([int(i) for i in ids if str(i).isdigit()])
+        super().action_delete([parse_record_id(i) for i in ids if i])
 
     def _create_ajax_loader(self, name, options):
         return ScopedAjaxLoader.for_relation(self.model, name, options)
@@ -218,9 +245,10 @@ class SchoolModelView(ModelView):
         return self._form_showing_read_only(self.form_readonly_columns)
 
     def get_edit_form(self):
-        """Return the edit form; fixed and read-only columns shown as text."""
-        fixed = (*self.form_readonly_columns, *self.form_fixed_columns)
-        return self._form_showing_read_only(fixed)
+        """Return the edit form; fixed, read-only and parent columns shown as text."""
+        parents = [name for name in self.form_columns or () if name in PARENT_LINKS]
+        fixed = (*self.form_readonly_columns, *self.form_fixed_columns, *parents)
+        return self._form_showing_read_only(dict.fromkeys(fixed))
 
     def _form_showing_read_only(self, names):
         if not names:
@@ -319,10 +347,33 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
 
     def get_one(self, pk):
         """Return the picked record, if the user may see it."""
-        if not str(pk).isdigit():
+        record_id = parse_record_id(pk)
+        if record_id is None:
             return None
         with db.session.no_autoflush:
-            return self.get_query().filter(self.model.id == int(pk)).one_or_none()
+            return self.get_query().filter(self.model.id == record_id).one_or_none()
+
+
+def parse_record_id(value) -> int | None:
+    """Return a record id sent as text, or None if it cannot be one."""
+    if not _is_small_number(value):
+        return None
+    return int(value)
+
+
+def _is_small_number(value) -> bool:
+    text = str(value)
+    return text.isdigit() and text.isascii() and len(text) <= _MOST_DIGITS
+
+
+def _refuse_unknown_rows(list_url: str):
+    """Send the user back to the list if an action names no possible row."""
+    ids = request.form.getlist("rowid")
+    wrong = [value for value in ids if parse_record_id(value) is None]
+    if not wrong:
+        return None
+    flash(f"Nothing was done: {wrong[0]!r} is not a record of this list.", "error")
+    return redirect(list_url)
 
 
 def field_messages(form) -> list[str]:

@@ -1,6 +1,6 @@
 """Programmes and their lifecycle actions."""
 
-from flask import flash, request
+from flask import flash
 from flask_admin.actions import action
 from flask_login import current_user
 
@@ -21,6 +21,13 @@ def active_facilitators():
     query = db.session.query(User)
     query = query.filter(User.role == Role.FACILITATOR, User.active.is_(True))
     return query.order_by(User.name)
+
+
+def _without_facilitator_choice(form):
+    """Leave the facilitator out of a facilitator's form: only staff assign."""
+    if current_user.role == Role.FACILITATOR and "facilitator" in form:
+        del form["facilitator"]
+    return form
 
 
 class ProgrammeView(SchoolModelView):
@@ -94,11 +101,18 @@ class ProgrammeView(SchoolModelView):
     )
 
     def create_form(self, obj=None):
-        """Offer a facilitator themselves as the new programme's facilitator."""
-        form = super().create_form(obj)
-        if request.method == "GET" and current_user.role == Role.FACILITATOR:
-            form.facilitator.data = current_user._get_current_object()
-        return form
+        """Return the new-programme form; a facilitator does not choose one."""
+        return _without_facilitator_choice(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        """Return the edit form; a facilitator cannot hand the programme on."""
+        return _without_facilitator_choice(super().edit_form(obj))
+
+    def on_model_change(self, form, model, is_created):
+        """Give a facilitator's new programme to that facilitator."""
+        super().on_model_change(form, model, is_created)
+        if is_created and current_user.role == Role.FACILITATOR:
+            model.facilitator = current_user._get_current_object()
 
     def is_action_allowed(self, name: str) -> bool:
         """Offer lifecycle steps to the roles that may take them."""

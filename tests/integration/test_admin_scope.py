@@ -7,7 +7,6 @@ import pytest
 from openpyxl import load_workbook
 
 from admin.extensions import db
-from plp.enums import Role
 from plp.models import AgendaItem, CheckIn, Programme
 from tests.integration import factories
 from tests.integration.conftest import csrf_token
@@ -16,7 +15,6 @@ from tests.integration.factories import (
     form_data,
     make_client,
     make_mentor,
-    make_user,
     options_of,
 )
 
@@ -175,24 +173,6 @@ def test_a_facilitator_sees_their_own_clients_and_new_enquirers(client, schools)
     assert mine.client.name in page
     assert enquirer.name in page
     assert "Colleague&#39;s Client" not in page
-
-
-def test_the_programme_form_offers_active_facilitators_and_picks_the_user(
-    client, auth, schools
-):
-    mine, _ = schools
-    make_user(db.session, Role.FACILITATOR, name="Retired Facilitator", active=False)
-    make_user(db.session, Role.FINANCE, name="Finance Officer")
-    db.session.commit()
-
-    page = _text(client, "/admin/programme/new/")
-
-    offered = options_of(page, "facilitator")
-    assert "Retired Facilitator" not in offered
-    assert "Finance Officer" not in offered
-    assert mine.facilitator.name in offered
-    selected = form_data(page)["facilitator"]
-    assert selected == str(mine.facilitator.id)
 
 
 def test_the_mentor_lookup_finds_alias_codes_and_leaves_out_do_not_approach(
