@@ -254,12 +254,13 @@ def add_revisions(
 
 
 def _change(ctx, programme: Programme, line: BudgetLine, spare: Decimal):
+    # Revisions move round sums, as the lines they change are planned in.
     currency = programme.currency
     if ctx.rnd.chance(0.75) or spare <= 0:
-        rise = share_of(line.amount, ctx.rnd.fraction(0.10, 0.30), currency)
+        rise = _round_sum(line.amount * ctx.rnd.fraction(0.10, 0.30), currency)
         return rise, ctx.rnd.pick(REASONS[line.category][0])
-    cut = share_of(spare, ctx.rnd.fraction(0.3, 0.8), currency)
-    cut = min(cut, line.amount - share_of(line.amount, Decimal("0.5"), currency))
+    cut = min(spare * ctx.rnd.fraction(0.3, 0.8), line.amount / 2)
+    cut = _round_down(cut, money_step(currency))
     return -cut, ctx.rnd.pick(REASONS[line.category][1])
 
 

@@ -352,6 +352,8 @@ def test_revision_reasons_speak_of_what_their_line_pays_for(school):
         rises, cuts = REASONS[revision.budget_line.category]
         reasons = rises if revision.amount_change > 0 else cuts
         assert revision.reason in reasons
+        step = money_step(revision.budget.programme.currency)
+        assert revision.amount_change % step == 0, revision.amount_change
 
 
 def test_expenses_are_round_sums_worth_invoicing_and_never_in_the_future(school):
