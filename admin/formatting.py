@@ -1,5 +1,6 @@
 """How values look in the admin panel: money, moments and enum values."""
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
@@ -18,6 +19,7 @@ from flask_admin.model.typefmt import (
 
 # Characters that make a spreadsheet read a cell as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 
 def local_moment(moment: datetime) -> datetime:
@@ -40,16 +42,20 @@ def format_enum(view, value: Enum, name=None) -> str:
     return str(value.value)
 
 
-def export_text(view, value: str, name=None) -> str:
-    """Keep text that looks like a formula as text in a spreadsheet."""
-    if value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+def safe_cell_text(text: str) -> str:
+    """Keep text that looks like a formula as text in a spreadsheet.
+
+    A plain number such as -12.50 is left as it is: a spreadsheet reads it as
+    the number it is, and finance needs to add it up.
+    """
+    if text.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def format_moment_for_excel(view, moment: datetime, name=None) -> datetime:
     """Give Excel the School's local time; Excel cannot store a time zone."""
-    return local_moment(moment).replace(tzinfo=None)
+    return local_moment(moment).replace(tzinfo=None, microsecond=0)
 
 
 def join_list(view, values, name=None) -> str:
@@ -67,14 +73,15 @@ DETAIL_FORMATTERS.update(
     {datetime: format_moment, Decimal: format_decimal, Enum: format_enum}
 )
 
-# A CSV keeps every decimal of an amount or rate, without thousands separators.
+# A CSV keeps every decimal of an amount or rate, without thousands separators,
+# and moments to the minute; every cell is kept from running as a formula where
+# the rows are written (admin.views.export).
 EXPORT_FORMATTERS = dict(ADMIN_EXPORT_FORMATTERS)
 EXPORT_FORMATTERS.update(
     {
-        datetime: lambda view, value, name=None: local_moment(value).isoformat(),
+        datetime: format_moment,
         Decimal: lambda view, value, name=None: str(value),
         Enum: format_enum,
-        str: export_text,
     }
 )
 

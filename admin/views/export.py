@@ -9,12 +9,16 @@ from flask import Response
 from openpyxl import Workbook
 from werkzeug.utils import secure_filename
 
-from admin.formatting import FORMULA_STARTS, XLSX_FORMATTERS
+from admin.formatting import XLSX_FORMATTERS, safe_cell_text
+from plp.db import Rate
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # Values a cell can hold as they are; anything else is written as its text.
 _CELL_TYPES = (str, int, Decimal, date, bool)
+
+# How Excel shows an amount of money: thousands separated, always two decimals.
+MONEY_FORMAT = "#,##0.00"
 
 
 def csv_response(view) -> Response:
@@ -30,7 +34,10 @@ def csv_response(view) -> Response:
     _, rows = view._export_data()
     for record in rows:
         writer.writerow(
-            [view.get_export_value(record, name) for name, _ in view._export_columns]
+            [
+                _csv_cell(view.get_export_value(record, name))
+                for name, _ in view._export_columns
+            ]
         )
 
     filename = secure_filename(view.get_export_name("csv"))
@@ -53,6 +60,7 @@ def xlsx_response(view) -> Response:
         values = [_cell_value(view, record, name) for name, _ in view._export_columns]
         sheet.append(values)
     _keep_text_as_text(sheet)
+    _show_amounts_as_money(view, sheet)
 
     stream = BytesIO()
     workbook.save(stream)
@@ -62,6 +70,13 @@ def xlsx_response(view) -> Response:
         headers={"Content-Disposition": f"attachment;filename={filename}"},
         mimetype=XLSX_MIMETYPE,
     )
+
+
+def _csv_cell(value) -> str:
+    """Write any value as text a spreadsheet will never run as a formula."""
+    if value is None:
+        return ""
+    return safe_cell_text(str(value))
 
 
 def _cell_value(view, record, name):
@@ -81,6 +96,22 @@ def _keep_text_as_text(sheet) -> None:
     """
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
-            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+            if isinstance(cell.value, str):
                 cell.data_type = "s"
-                cell.quotePrefix = True
+                if safe_cell_text(cell.value) != cell.value:
+                    cell.quotePrefix = True
+
+
+def _show_amounts_as_money(view, sheet) -> None:
+    """Give every amount of money the number format finance reads."""
+    rates = {
+        index
+        for index, (name, _) in enumerate(view._export_columns)
+        if isinstance(
+            getattr(view.model.__table__.columns.get(name), "type", None), Rate
+        )
+    }
+    for row in sheet.iter_rows(min_row=2):
+        for index, cell in enumerate(row):
+            if isinstance(cell.value, Decimal) and index not in rates:
+                cell.number_format = MONEY_FORMAT

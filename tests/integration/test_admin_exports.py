@@ -1,13 +1,15 @@
 """CSV and Excel exports of admin lists: what the role may see, exactly."""
 
 import csv
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from io import BytesIO, StringIO
 
+import pytest
 from openpyxl import load_workbook
 
 from admin.extensions import db
+from plp.models import BudgetRevision
 from tests.integration import factories
 from tests.integration.factories import (
     build_school,
@@ -97,14 +99,15 @@ def test_moments_are_exported_in_the_schools_time_zone(app, client, auth, monkey
     monkeypatch.setitem(app.config, "PLP_TIMEZONE", "Asia/Tokyo")
     auth.login_as("administrator")
     school = build_school(db.session)
-    school.match.state_changed_at = datetime.fromisoformat("2026-03-01T23:30:00+00:00")
+    moment = datetime.fromisoformat("2026-03-01T23:30:17.123456+00:00")
+    school.match.state_changed_at = moment
     db.session.commit()
 
     rows = _csv_rows(client, "/admin/match/export/csv/")
     sheet = _xlsx_sheet(client, "/admin/match/export/xlsx/")
 
-    assert rows[0]["State since"] == "2026-03-02T08:30:00+09:00"
-    assert _column(sheet, "State since")[0].value == datetime(2026, 3, 2, 8, 30)
+    assert rows[0]["State since"] == "2026-03-02 08:30 JST"
+    assert _column(sheet, "State since")[0].value == datetime(2026, 3, 2, 8, 30, 17)
 
 
 def test_the_list_shows_moments_in_the_schools_time_zone(
@@ -131,3 +134,59 @@ def test_an_export_follows_the_search_of_the_list(client, auth):
     )
 
     assert [row["Reference"] for row in rows] == [other.programme.reference]
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "column", "plant"),
+    [
+        ("agenda_item", "Learning agenda", lambda school: school.agenda),
+        ("programme", "Client", lambda school: school.client),
+        ("seminar_enrolment", "Seminar", lambda school: school.enrolment.seminar),
+    ],
+)
+def test_formulas_from_related_records_stay_text(client, auth, endpoint, column, plant):
+    auth.login_as("administrator")
+    school = build_school(db.session)
+    record = plant(school)
+    for name in ("title", "name", "description"):
+        if hasattr(record, name):
+            setattr(record, name, FORMULA)
+    db.session.commit()
+
+    rows = _csv_rows(client, f"/admin/{endpoint}/export/csv/")
+    cell = _column(_xlsx_sheet(client, f"/admin/{endpoint}/export/xlsx/"), column)[0]
+
+    assert rows[0][column].startswith("'")
+    assert FORMULA in rows[0][column]
+    assert cell.data_type == "s"
+    assert FORMULA in cell.value
+
+
+def test_negative_amounts_stay_numbers_in_a_csv(client, auth):
+    auth.login_as("finance")
+    school = build_school(db.session)
+    taken_away = BudgetRevision(
+        budget=school.budget,
+        budget_line=school.line,
+        amount_change=Decimal("-100.00"),
+        reason="Fewer trips",
+        approved_by=school.approver,
+        approved_on=date(2026, 4, 1),
+    )
+    db.session.add(taken_away)
+    db.session.commit()
+
+    rows = _csv_rows(client, "/admin/budget_revision/export/csv/")
+
+    assert "-100.00" in [row["Amount Change"] for row in rows]
+
+
+def test_amounts_in_an_excel_export_have_the_money_format(client, auth):
+    auth.login_as("finance")
+    build_school(db.session)
+
+    sheet = _xlsx_sheet(client, "/admin/expense/export/xlsx/")
+    rate = _column(_xlsx_sheet(client, "/admin/exchange_rate/export/xlsx/"), "Rate")
+
+    assert _column(sheet, "Amount")[0].number_format == "#,##0.00"
+    assert rate[0].number_format != "#,##0.00"
