@@ -40,7 +40,12 @@ from plp.enums import (
 )
 from plp.errors import DomainError, InvalidValue, NotPermitted
 from plp.models import Budget, Client, Consent, Match, Mentor, Programme, User
-from plp.rules import active_agreement_count
+from plp.rules import (
+    CONSENT_REFUSALS,
+    MATCH_STATES_ENDED,
+    active_agreement_count,
+    is_step_back,
+)
 from plp.services.audit import record_event
 from plp.values import (
     parse_currency,
@@ -807,8 +812,9 @@ def _match_row_problems(row: Row, clients, mentors, candidates, existing):
             )
         return
 
-    if _would_undo_disclosure(row, programme_key, existing):
-        yield "State", "the introduction is already disclosed; that cannot be undone"
+    problem = _match_state_problem(row, programme_key, existing)
+    if problem:
+        yield "State", problem
 
 
 def _programme_candidates(rows: list[Row], existing: Existing) -> dict:
@@ -843,15 +849,37 @@ def _choose_programme(email: str, candidates: dict):
     return (email, chosen)
 
 
-def _would_undo_disclosure(row: Row, programme_key, existing: Existing) -> bool:
+def _match_state_problem(row: Row, programme_key, existing: Existing) -> str:
+    """Say why the import may not move a recorded match to the row's state."""
     programme = existing.programmes.get(programme_key)
     mentor = existing.mentors.get(row.get("mentor_email"))
     if programme is None or mentor is None:
-        return False
+        return ""
     match = existing.matches.get((programme.id, mentor.id, row.get("role")))
-    if match is None or row.get("state") not in BEFORE_DISCLOSURE:
-        return False
-    return match.disclosed_at is not None or match.state in MATCH_STATES_DISCLOSED
+    state = row.get("state")
+    if match is None or state is None or match.state == state:
+        return ""
+
+    if match.state in MATCH_STATES_ENDED:
+        ended_on = match.state_changed_at.date().isoformat()
+        return (
+            f"the match was {match.state} on {ended_on}; the import cannot change that"
+        )
+    if state in MATCH_STATES_DISCLOSED and _refusal_recorded(match):
+        return "a consent refusal is recorded; the import cannot change that"
+    disclosed = match.state in MATCH_STATES_DISCLOSED or match.disclosed_at
+    if disclosed and state in BEFORE_DISCLOSURE:
+        return "the introduction is already disclosed; that cannot be undone"
+    if is_step_back(match.state, state):
+        return (
+            f"the match is already {match.state}; the import cannot move it "
+            f"back to {state}"
+        )
+    return ""
+
+
+def _refusal_recorded(match: Match) -> bool:
+    return any(match.current_consent(side) in CONSENT_REFUSALS for side in ConsentSide)
 
 
 # Writing
@@ -1026,13 +1054,16 @@ def _write_matches(session, rows: list[Row], existing: Existing, actor, report):
             existing.matches[key] = match
         match.state = state
         match.state_changed_at = moment
-        report.consents_recorded += _record_progress(session, match, actor, moment)
+        consents = _record_progress(session, match, actor, moment)
+        report.consents_recorded += consents
         report.count("Matches", "created" if before is None else "updated")
 
         _flush_row(session, "Matches", row)
         note = IMPORT_NOTE
-        if state in MATCH_STATES_DISCLOSED:
+        if consents == len(ConsentSide):
             note += " Both sides' consent to disclosure recorded as given."
+        elif consents:
+            note += " The other side's consent to disclosure recorded as given."
         record_event(session, actor, match, "imported", before, state, note=note)
         _flush_row(session, "Matches", row)
 
@@ -1046,7 +1077,9 @@ def _record_progress(session: Session, match: Match, actor: User, moment) -> int
 
     recorded = 0
     for side in ConsentSide:
-        if match.current_consent(side) == ConsentDecision.GIVEN:
+        # Only a side with no word recorded takes the workbook's; a refusal
+        # or a withdrawal recorded here is never overridden.
+        if match.current_consent(side) is not None:
             continue
         session.add(
             Consent(

@@ -21,7 +21,14 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import instance_state
 
 from plp.db import Base, ScaledDecimal, UTCDateTime
-from plp.enums import FUNDING_SECURED, MATCH_STATES_DISCLOSED, AgreementStatus
+from plp.enums import (
+    FUNDING_SECURED,
+    MATCH_STATES_DISCLOSED,
+    AgreementStatus,
+    ConsentDecision,
+    ConsentSide,
+    MatchState,
+)
 from plp.enums import ProgrammeStatus as Status
 from plp.errors import InvalidValue, RecordInUse, RuleBroken
 from plp.models import (
@@ -31,6 +38,7 @@ from plp.models import (
     Budget,
     BudgetLine,
     BudgetRevision,
+    CheckIn,
     Client,
     Consent,
     ExchangeRate,
@@ -46,6 +54,7 @@ from plp.models import (
     ProgressUpdate,
     Seminar,
     SeminarEnrolment,
+    SeminarInterest,
     User,
 )
 from plp.permissions import REVISION_ROLES
@@ -65,6 +74,18 @@ _INSTEAD_OF_DELETING = {
     Mentor: "Mark the mentor unavailable instead.",
     Programme: "Withdraw the programme instead.",
 }
+
+# The states an introduction passes through, in order, and those that end it.
+MATCH_PROGRESSION = (
+    MatchState.SHORTLISTED,
+    MatchState.PROPOSED,
+    *MATCH_STATES_DISCLOSED,
+)
+MATCH_STATES_ENDED = (MatchState.DECLINED, MatchState.WITHDRAWN, MatchState.EXPIRED)
+BEFORE_DISCLOSURE = (MatchState.SHORTLISTED, MatchState.PROPOSED)
+
+# A side's latest word that keeps the names undisclosed.
+CONSENT_REFUSALS = (ConsentDecision.REFUSED, ConsentDecision.WITHDRAWN)
 
 # Rows read per query when ids are looked up in bulk.
 _CHUNK = 500
@@ -269,6 +290,68 @@ def _name(programme: Programme | None) -> str:
 def _budget_name(pending: PendingChanges, budget: Budget) -> str:
     programme = resolve(pending.session, budget, "programme", "programme_id", Programme)
     return f"the budget of {_name(programme)}"
+
+
+# Links a saved record keeps: to its programme and to the record it is part of.
+
+_FIXED_LINKS = {
+    NeedsAssessment: ("programme_id",),
+    Budget: ("programme_id",),
+    LearningAgenda: ("programme_id",),
+    Expense: ("programme_id",),
+    FundingApplication: ("programme_id",),
+    Match: ("programme_id", "mentor_id"),
+    Agreement: ("programme_id", "match_id"),
+    CheckIn: ("programme_id",),
+    SeminarEnrolment: ("programme_id",),
+    SeminarInterest: ("programme_id",),
+    Need: ("assessment_id",),
+    BudgetLine: ("budget_id",),
+    BudgetRevision: ("budget_id",),
+    AgendaItem: ("agenda_id",),
+    ProgressUpdate: ("item_id",),
+    MentoringSession: ("agreement_id",),
+    Consent: ("match_id",),
+}
+
+
+@cache
+def _relation_of(model: type, key: str) -> str | None:
+    """Return the relationship a foreign key column is set through, if any."""
+    for relation in inspect(model).relationships:
+        if relation.direction.name == "MANYTOONE" and any(
+            column.key == key for column in relation.local_columns
+        ):
+            return relation.key
+    return None
+
+
+@rule(*_FIXED_LINKS)
+def _links_stay(pending: PendingChanges, obj) -> None:
+    if is_new(obj):
+        return
+    for key in _FIXED_LINKS[type(obj)]:
+        relation = _relation_of(type(obj), key)
+        keys = (key, relation) if relation else (key,)
+        if not changed(obj, *keys):
+            continue
+        ref = parent_ref(obj, relation, key) if relation else getattr(obj, key)
+        if ref is None:
+            # Taken out of its parent: deleted as an orphan, or refused by
+            # the database as a record that belongs nowhere.
+            continue
+        now = ref.id if isinstance(ref, Base) else ref
+        if now is None or now != stored_value(obj, key):
+            parent = (
+                label_of(_related_model(type(obj), relation))
+                if relation
+                else key.removesuffix("_id").replace("_", " ")
+            )
+            raise RuleBroken(
+                f"{parent.capitalize()}: {with_article(label_of(obj)).lower()} "
+                f"stays with the {parent} it was made for; create a new one "
+                "instead."
+            )
 
 
 # Columns every record shares: exact amounts and moments in time.
@@ -954,6 +1037,51 @@ def _match_need_is_the_programmes(pending: PendingChanges, match: Match) -> None
     if changed(match, "need_id", "need", "programme_id", "programme"):
         programme = _programme_of(pending, match)
         _check_same_programme(pending, programme, match, "need", "Need")
+
+
+def is_step_back(before: MatchState, after: MatchState) -> bool:
+    """Tell whether a match would go back to an earlier step of the workflow."""
+    if before not in MATCH_PROGRESSION or after not in MATCH_PROGRESSION:
+        return False
+    return MATCH_PROGRESSION.index(after) < MATCH_PROGRESSION.index(before)
+
+
+@rule(Match)
+def _match_moves_on(pending: PendingChanges, match: Match) -> None:
+    if not changed(match, "state"):
+        return
+    state = value_of(match, "state")
+    if state in MATCH_STATES_DISCLOSED:
+        _check_no_refusal(match)
+    if is_new(match):
+        return
+    before = stored_value(match, "state")
+    if before == state:
+        return
+    if before in MATCH_STATES_ENDED:
+        raise RuleBroken(
+            f"State: the match was {before}; an ended match is not reopened. "
+            "Propose a new match instead."
+        )
+    if before in MATCH_STATES_DISCLOSED and state in BEFORE_DISCLOSURE:
+        raise RuleBroken(
+            "State: the names are already disclosed; disclosure cannot be "
+            "undone, but the match can be ended."
+        )
+    if is_step_back(before, state):
+        raise RuleBroken(
+            f"State: the match is already {before}; it cannot go back to {state}."
+        )
+
+
+def _check_no_refusal(match: Match) -> None:
+    for side in ConsentSide:
+        decision = match.current_consent(side)
+        if decision in CONSENT_REFUSALS:
+            raise RuleBroken(
+                f"State: the {side} side's consent is {decision}; the names "
+                "cannot be disclosed without both sides' consent."
+            )
 
 
 @rule(SeminarEnrolment)

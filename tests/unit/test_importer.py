@@ -302,6 +302,106 @@ def test_a_disclosed_match_cannot_be_imported_back_to_proposed(
     ]
 
 
+def soren_match(session) -> Match:
+    query = (
+        select(Match).join(Mentor).where(Mentor.email == "soren.kh@mentors.example.org")
+    )
+    return session.execute(query).scalar_one()
+
+
+def record_word(session, match: Match, side: str, decision: str, actor) -> None:
+    """Record one side's word on disclosure, as the matching staff would."""
+    session.add(
+        Consent(
+            match=match,
+            side=side,
+            decision=decision,
+            channel=Channel.PHONE,
+            recorded_by=actor,
+        )
+    )
+    session.commit()
+
+
+def test_a_declined_match_is_not_reopened_nor_its_refusal_overridden(
+    session, admin, tmp_path
+):
+    import_workbook(session, SAMPLE, admin)
+    match = soren_match(session)
+    record_word(session, match, "client", ConsentDecision.GIVEN, admin)
+    record_word(session, match, "mentor", ConsentDecision.REFUSED, admin)
+    match.state = MatchState.DECLINED
+    session.commit()
+    declined_on = match.state_changed_at.date().isoformat()
+    reopened = edited_sample(tmp_path, {("Matches", "D4"): "disclosed"})
+
+    problems = refused_writing_nothing(session, reopened, admin)
+
+    assert problems == [
+        f"Matches row 4, State: the match was declined on {declined_on}; "
+        "the import cannot change that"
+    ]
+    session.expire_all()
+    match = soren_match(session)
+    assert match.state == MatchState.DECLINED
+    assert match.current_consent("mentor") == ConsentDecision.REFUSED
+
+
+@pytest.mark.parametrize("decision", ["refused", "withdrawn"])
+def test_a_recorded_refusal_keeps_the_import_from_disclosing(
+    session, admin, tmp_path, decision
+):
+    import_workbook(session, SAMPLE, admin)
+    record_word(session, soren_match(session), "mentor", decision, admin)
+    disclosed = edited_sample(tmp_path, {("Matches", "D4"): "disclosed"})
+
+    problems = refused_writing_nothing(session, disclosed, admin)
+
+    assert problems == [
+        "Matches row 4, State: a consent refusal is recorded; "
+        "the import cannot change that"
+    ]
+    assert soren_match(session).state == MatchState.PROPOSED
+
+
+def test_the_import_adds_consent_only_for_a_side_with_no_word(session, admin, tmp_path):
+    import_workbook(session, SAMPLE, admin)
+    record_word(session, soren_match(session), "client", ConsentDecision.GIVEN, admin)
+    disclosed = edited_sample(tmp_path, {("Matches", "D4"): "disclosed"})
+
+    report = import_workbook(session, disclosed, admin)
+
+    session.expire_all()
+    consents = soren_match(session).consents
+    assert [(c.side, c.channel) for c in consents] == [
+        ("client", Channel.PHONE),
+        ("mentor", Channel.IMPORT),
+    ]
+    assert report.consents_recorded == 1
+
+
+def test_a_match_is_not_moved_back_by_the_import(session, admin, tmp_path):
+    import_workbook(session, SAMPLE, admin)
+    interview = session.execute(
+        select(Match).where(Match.state == MatchState.INTERVIEW)
+    ).scalar_one()
+    row = next(
+        cell.row
+        for cell in load_workbook(SAMPLE)["Matches"]["D"]
+        if cell.value == "interview"
+    )
+    back = edited_sample(tmp_path, {("Matches", f"D{row}"): "disclosed"})
+
+    problems = refused_writing_nothing(session, back, admin)
+
+    assert problems == [
+        f"Matches row {row}, State: the match is already interview; the import "
+        "cannot move it back to disclosed"
+    ]
+    session.refresh(interview)
+    assert interview.state == MatchState.INTERVIEW
+
+
 def test_a_different_agreed_total_is_refused_at_write_time_and_rolled_back(
     session, admin, tmp_path
 ):

@@ -876,13 +876,101 @@ def test_an_agenda_is_free_until_the_budget_is_agreed(session):
     assert agenda.items[0].cost == Decimal("700.00")
 
 
-def test_moving_an_item_out_frees_its_cost(session, agenda):
-    other = make_agenda(session, make_programme(session))
-    agenda.items[0].agenda = other
+def test_deleting_an_item_frees_its_cost(session, agenda):
+    session.delete(agenda.items[0])
     add_item(session, agenda, "600.00")
     session.commit()
 
+    session.refresh(agenda)
     assert sum(item.cost for item in agenda.items) == Decimal("900.00")
+
+
+# A saved record stays with its programme and with what it is part of.
+
+
+def test_an_agreed_budget_cannot_move_to_another_programme(session, agreed_budget):
+    owner = agreed_budget.programme
+    other = make_programme(session)
+    session.commit()
+    agreed_budget.programme_id = other.id
+
+    with pytest.raises(RuleBroken) as refused:
+        session.flush()
+
+    assert str(refused.value) == (
+        "Programme: a budget stays with the programme it was made for; "
+        "create a new one instead."
+    )
+    session.rollback()
+    assert agreed_budget.programme_id == owner.id
+
+
+def test_a_budget_cannot_be_moved_through_its_relationship(session):
+    budget = make_budget(session, make_programme(session), ["10.00"])
+    session.commit()
+    budget.programme = make_programme(session, client=budget.programme.client)
+
+    with pytest.raises(RuleBroken, match="Programme: a budget stays with"):
+        session.flush()
+
+
+def saved_records(session) -> dict:
+    """Save one of each record that hangs from a programme or another record."""
+    programme = make_programme(session, ProgrammeStatus.ACTIVE)
+    assessment = make_assessment(session, programme, ["Campaigning"])
+    agenda = make_agenda(session, programme, ["10.00"])
+    agreement = make_agreement(session, programme, make_mentor(session, capacity=2))
+    expense = Expense(
+        programme=programme,
+        payee="Rail company",
+        description="Train fare",
+        amount=Decimal("12.00"),
+        incurred_on=date(2026, 2, 1),
+    )
+    session.add(expense)
+    session.flush()
+    return {
+        "programme": programme,
+        "need": assessment.needs[0],
+        "line": programme.budget.lines[0],
+        "item": agenda.items[0],
+        "agreement": agreement,
+        "match": agreement.match,
+        "expense": expense,
+    }
+
+
+@pytest.mark.parametrize(
+    ("record", "key", "message"),
+    [
+        ("expense", "programme_id", "Programme: an expense stays with the programme"),
+        ("match", "programme_id", "Programme: a match stays with the programme"),
+        ("match", "mentor_id", "Mentor: a match stays with the mentor"),
+        ("agreement", "match_id", "Match: an agreement stays with the match"),
+        ("need", "assessment_id", "Needs assessment: a need stays with"),
+        ("line", "budget_id", "Budget: a budget line stays with the budget"),
+        ("item", "agenda_id", "Learning agenda: an agenda item stays with"),
+    ],
+)
+def test_a_saved_record_keeps_its_programme_and_parent(session, record, key, message):
+    records = saved_records(session)
+    others = saved_records(session)
+    session.commit()
+    setattr(records[record], key, getattr(others[record], key))
+
+    with pytest.raises(RuleBroken, match=message):
+        session.flush()
+
+
+def test_other_fields_of_a_saved_record_still_change(session):
+    records = saved_records(session)
+    session.commit()
+    records["expense"].description = "Train fare, return"
+    records["item"].title = "Renamed milestone"
+
+    session.commit()
+
+    assert records["expense"].description == "Train fare, return"
 
 
 # Links stay inside one programme.
@@ -910,6 +998,90 @@ def test_an_expense_cannot_be_charged_to_another_programmes_line(session):
 
     with pytest.raises(InvalidValue, match=r"Budget line: .* belongs to another"):
         session.flush()
+
+
+# An introduction moves on, never back, and never past a refusal.
+
+
+def proposed_match(session, *words: tuple[ConsentSide, ConsentDecision]) -> Match:
+    """Save a proposed match with each side's recorded word."""
+    match = make_match(
+        session, make_programme(session), make_mentor(session), MatchState.PROPOSED
+    )
+    for side, decision in words:
+        session.add(
+            Consent(match=match, side=side, decision=decision, channel=Channel.EMAIL)
+        )
+    session.commit()
+    return match
+
+
+@pytest.mark.parametrize(
+    "decision", [ConsentDecision.REFUSED, ConsentDecision.WITHDRAWN]
+)
+def test_a_match_is_not_disclosed_over_a_recorded_refusal(session, decision):
+    match = proposed_match(
+        session,
+        (ConsentSide.CLIENT, ConsentDecision.GIVEN),
+        (ConsentSide.MENTOR, decision),
+    )
+    match.state = MatchState.DISCLOSED
+
+    with pytest.raises(RuleBroken, match=f"the mentor side's consent is {decision}"):
+        session.flush()
+
+
+def test_a_match_is_disclosed_once_both_sides_gave_consent(session):
+    match = proposed_match(
+        session,
+        (ConsentSide.CLIENT, ConsentDecision.GIVEN),
+        (ConsentSide.MENTOR, ConsentDecision.GIVEN),
+    )
+    match.state = MatchState.DISCLOSED
+
+    session.commit()
+
+    assert match.state == MatchState.DISCLOSED
+
+
+@pytest.mark.parametrize("ended", [MatchState.DECLINED, MatchState.EXPIRED])
+def test_an_ended_match_is_not_reopened(session, ended):
+    match = proposed_match(session)
+    match.state = ended
+    session.commit()
+    match.state = MatchState.PROPOSED
+
+    with pytest.raises(RuleBroken, match=f"the match was {ended}; an ended match"):
+        session.flush()
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "message"),
+    [
+        (MatchState.DISCLOSED, MatchState.PROPOSED, "disclosure cannot be undone"),
+        (MatchState.INTERVIEW, MatchState.DISCLOSED, "cannot go back to disclosed"),
+        (MatchState.PROPOSED, MatchState.SHORTLISTED, "cannot go back to shortlisted"),
+    ],
+)
+def test_a_match_does_not_go_back(session, before, after, message):
+    match = make_match(session, make_programme(session), make_mentor(session), before)
+    session.commit()
+    match.state = after
+
+    with pytest.raises(RuleBroken, match=message):
+        session.flush()
+
+
+def test_a_disclosed_match_can_still_be_ended(session):
+    match = make_match(
+        session, make_programme(session), make_mentor(session), MatchState.INTERVIEW
+    )
+    session.commit()
+    match.state = MatchState.WITHDRAWN
+
+    session.commit()
+
+    assert match.state == MatchState.WITHDRAWN
 
 
 # A mentor's capacity.
