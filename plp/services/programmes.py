@@ -12,12 +12,28 @@ from plp.enums import ProgrammeStatus as S
 from plp.enums import Role
 from plp.errors import DomainError, NotPermitted, TransitionRefused
 from plp.models import Budget, Programme, User
-from plp.permissions import may_manage_programme
+from plp.permissions import may_manage_programme, scope_query
 from plp.services.audit import record_event
 
 logger = logging.getLogger(__name__)
 
 OPEN_STATUSES = (S.ENQUIRY, S.ASSESSMENT, S.BUDGET, S.AGENDA, S.MATCHING, S.ACTIVE)
+
+# Roles that take some lifecycle steps, within their scope.
+STEP_ROLES = (Role.ADMINISTRATOR, Role.FACILITATOR, Role.FINANCE)
+
+# How a refusal says where a programme is, e.g. "it is at the budget stage".
+WHERE_IT_IS = {
+    S.ENQUIRY: "at the enquiry stage",
+    S.ASSESSMENT: "at the needs assessment stage",
+    S.BUDGET: "at the budget stage",
+    S.AGENDA: "at the learning agenda stage",
+    S.MATCHING: "at the matching stage",
+    S.ACTIVE: "active",
+    S.ON_HOLD: "on hold",
+    S.COMPLETED: "completed",
+    S.WITHDRAWN: "withdrawn",
+}
 
 
 @dataclass(frozen=True)
@@ -67,7 +83,15 @@ def take_step(
         )
     if not programme_ids:
         raise TransitionRefused(f"{step.label}: select at least one programme.")
-    query = select(Programme).where(Programme.id.in_(programme_ids))
+    if actor.role not in STEP_ROLES:
+        raise TransitionRefused(
+            f"{step.label} refused: a {actor.role} may not change programmes."
+        )
+    # Looked up within the actor's scope, so a refusal never names a
+    # programme they may not see.
+    query = scope_query(
+        select(Programme).where(Programme.id.in_(programme_ids)), Programme, actor
+    )
     programmes = session.execute(query.order_by(Programme.id)).scalars().all()
 
     refusals = [
@@ -75,8 +99,9 @@ def take_step(
         for programme in programmes
         if (reason := refusal_reason(actor, step, programme))
     ]
-    if len(programmes) != len(set(programme_ids)):
-        refusals.append("some of the selected programmes no longer exist.")
+    unseen = len(set(programme_ids)) - len(programmes)
+    if unseen:
+        refusals.append(_not_yours(unseen))
     if refusals:
         raise TransitionRefused(f"{step.label} refused. " + " ".join(refusals))
 
@@ -94,14 +119,23 @@ def take_step(
     return programmes
 
 
+def _not_yours(count: int) -> str:
+    # Ids out of scope and ids of nothing read alike: neither is disclosed.
+    verb = "is" if count == 1 else "are"
+    return f"{count} of the selected programmes {verb} not yours to change."
+
+
 def refusal_reason(actor: User, step: LifecycleStep, programme: Programme) -> str:
     """Say why a programme cannot take a step now, or return an empty string."""
     role_problem = _role_refusal(actor, step, programme)
     if role_problem:
         return role_problem
     if programme.status not in step.from_statuses:
-        needed = " or ".join(str(status) for status in step.from_statuses)
-        return f"it is {programme.status}; this step needs it to be {needed}."
+        needed = " or ".join(WHERE_IT_IS[status] for status in step.from_statuses)
+        return (
+            f"it is {WHERE_IT_IS[programme.status]}; {step.label} needs it to be "
+            f"{needed}."
+        )
     return _precondition_missing(step, programme)
 
 
@@ -119,6 +153,11 @@ def _role_refusal(actor: User, step: LifecycleStep, programme: Programme) -> str
 
 def _precondition_missing(step: LifecycleStep, programme: Programme) -> str:
     budget = programme.budget
+    if step.name == "draft_budget" and not _has_needs(programme):
+        return (
+            "its needs assessment records no need yet: record the client's needs "
+            "before drafting the budget."
+        )
     if step.name == "agree_budget":
         if budget is None or not budget.lines:
             return "its budget has no lines to agree yet: add the budget lines first."
@@ -134,7 +173,21 @@ def _precondition_missing(step: LifecycleStep, programme: Programme) -> str:
             return "it has no learning facilitator yet: assign one first."
         if budget is None or not budget.is_agreed:
             return "its budget is not agreed yet: agree the budget first."
+        if not _has_agenda_items(programme):
+            return (
+                "its learning agenda has no items yet: plan the learning agenda first."
+            )
     return ""
+
+
+def _has_needs(programme: Programme) -> bool:
+    assessment = programme.assessment
+    return assessment is not None and bool(assessment.needs)
+
+
+def _has_agenda_items(programme: Programme) -> bool:
+    agenda = programme.agenda
+    return agenda is not None and bool(agenda.items)
 
 
 def _apply(session, actor: User, step: LifecycleStep, programme, today) -> None:

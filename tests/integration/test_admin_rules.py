@@ -436,7 +436,9 @@ def test_a_refused_lifecycle_step_says_why(client, auth):
     )
 
     page = _page_after(client, response)
-    assert f"Activate refused. {programme.reference}: it is enquiry" in page
+    assert (
+        f"Activate refused. {programme.reference}: it is at the enquiry stage" in page
+    )
     assert _fresh(programme).status == "enquiry"
 
 

@@ -119,6 +119,19 @@ def make_assessment(
     return _saved(session, assessment)
 
 
+def make_plan(
+    session: Session, programme: Programme, agenda: bool = True
+) -> NeedsAssessment:
+    """Give a programme a needs assessment with a need, and an agenda with an item.
+
+    What drafting a budget and activating a programme need first.
+    """
+    assessment = make_assessment(session, programme, ["Campaigning"])
+    if agenda:
+        make_agenda(session, programme, ["100.00"])
+    return assessment
+
+
 def make_mentor(session: Session, capacity: int = 1, **fields) -> Mentor:
     """Make a member of the mentor and coach pool."""
     number = next(_serial)

@@ -12,8 +12,15 @@ from plp.errors import InvalidValue, NotPermitted, RuleBroken, TransitionRefused
 from plp.models import AuditEvent, BudgetRevision, Programme
 from plp.services.audit import record_event
 from plp.services.budgets import record_revision
-from plp.services.programmes import STEPS, take_step
-from tests.unit.factories import make_agenda, make_budget, make_programme, make_user
+from plp.services.programmes import STEPS, WHERE_IT_IS, take_step
+from tests.unit.factories import (
+    make_agenda,
+    make_assessment,
+    make_budget,
+    make_plan,
+    make_programme,
+    make_user,
+)
 
 TODAY = date(2026, 4, 1)
 
@@ -28,7 +35,9 @@ def ready_programme(session, status: S, facilitator=None) -> Programme:
     """Make a programme at a status with everything its next step needs."""
     facilitator = facilitator or make_user(session)
     programme = make_programme(session, facilitator=facilitator)
-    make_budget(session, programme, ["500.00"], agreed=status in AGREED_STATUSES)
+    agreed = status in AGREED_STATUSES
+    make_budget(session, programme, ["500.00"], agreed=agreed)
+    make_plan(session, programme, agenda=agreed)
     programme.status = status
     if status == S.ON_HOLD:
         programme.status_before_hold = PAUSED_AT
@@ -80,10 +89,25 @@ def test_every_other_step_is_refused_and_changes_nothing(
     with pytest.raises(TransitionRefused) as err:
         take_step(session, admin, step_name, [programme.id], today=TODAY)
 
-    assert f"{reference}: it is {status}; this step needs it to be" in str(err.value)
+    step = STEPS[step_name]
+    assert f"{reference}: it is {WHERE_IT_IS[status]}; {step.label} needs it to be" in (
+        str(err.value)
+    )
     session.expire_all()
     assert programme.status == status
     assert session.execute(select(AuditEvent)).first() is None
+
+
+def test_a_refusal_says_where_the_programme_is_and_where_it_must_be(session, admin):
+    programme = ready_programme(session, S.ENQUIRY)
+
+    with pytest.raises(TransitionRefused) as err:
+        take_step(session, admin, "draft_budget", [programme.id])
+
+    assert str(err.value) == (
+        f"Draft budget refused. {programme.reference}: it is at the enquiry stage; "
+        "Draft budget needs it to be at the needs assessment stage."
+    )
 
 
 def test_the_steps_cover_every_status():
@@ -178,6 +202,47 @@ def test_activating_needs_a_facilitator(session, admin):
         take_step(session, admin, "activate", [programme.id])
 
 
+def test_drafting_a_budget_needs_a_recorded_need(session, admin):
+    programme = make_programme(session, facilitator=make_user(session))
+    make_assessment(session, programme)
+    programme.status = S.ASSESSMENT
+    session.commit()
+
+    with pytest.raises(TransitionRefused) as err:
+        take_step(session, admin, "draft_budget", [programme.id])
+
+    assert "its needs assessment records no need yet: record the client's needs" in (
+        str(err.value)
+    )
+    assert programme.status == S.ASSESSMENT
+
+
+def test_drafting_a_budget_needs_a_needs_assessment(session, admin):
+    programme = make_programme(session, S.ASSESSMENT)
+
+    with pytest.raises(TransitionRefused, match="records no need yet"):
+        take_step(session, admin, "draft_budget", [programme.id])
+
+
+@pytest.mark.parametrize("with_agenda", [False, True])
+def test_activating_needs_a_learning_agenda_with_an_item(session, admin, with_agenda):
+    programme = make_programme(session, facilitator=make_user(session))
+    make_budget(session, programme, ["500.00"], agreed=True)
+    make_assessment(session, programme, ["Campaigning"])
+    if with_agenda:
+        make_agenda(session, programme)
+    programme.status = S.MATCHING
+    session.commit()
+
+    with pytest.raises(TransitionRefused) as err:
+        take_step(session, admin, "activate", [programme.id])
+
+    assert "its learning agenda has no items yet: plan the learning agenda first" in (
+        str(err.value)
+    )
+    assert programme.status == S.MATCHING
+
+
 def test_activating_sets_the_start_date_when_there_is_none(session, admin):
     programme = ready_programme(session, S.AGENDA)
 
@@ -225,10 +290,32 @@ def test_a_facilitator_cannot_touch_another_facilitators_programme(session, step
     step = STEPS[step_name]
     programme = ready_programme(session, step.from_statuses[0])
 
-    with pytest.raises(TransitionRefused, match="only its own learning facilitator"):
+    with pytest.raises(TransitionRefused) as err:
         take_step(session, make_user(session), step_name, [programme.id])
 
+    assert str(err.value) == (
+        f"{step.label} refused. 1 of the selected programmes is not yours to change."
+    )
+    assert programme.reference not in str(err.value)
     assert programme.status == step.from_statuses[0]
+
+
+def test_a_facilitator_is_told_only_about_their_own_programmes(session):
+    facilitator = make_user(session)
+    own = ready_programme(session, S.ACTIVE, facilitator)
+    others = [ready_programme(session, S.ENQUIRY) for _ in range(2)]
+    ids = [own.id, *(programme.id for programme in others)]
+
+    with pytest.raises(TransitionRefused) as err:
+        take_step(session, facilitator, "start_assessment", ids)
+
+    message = str(err.value)
+    assert f"{own.reference}: it is active" in message
+    assert "2 of the selected programmes are not yours to change." in message
+    for programme in others:
+        assert programme.reference not in message
+    session.expire_all()
+    assert [programme.status for programme in others] == [S.ENQUIRY, S.ENQUIRY]
 
 
 def test_finance_may_agree_any_budget(session):
@@ -283,7 +370,7 @@ def test_one_refusal_stops_every_programme_and_each_is_listed(session, admin):
 def test_a_programme_that_no_longer_exists_stops_the_rest(session, admin):
     programme = ready_programme(session, S.ENQUIRY)
 
-    with pytest.raises(TransitionRefused, match="no longer exist"):
+    with pytest.raises(TransitionRefused, match="1 of the selected programmes is not"):
         take_step(session, admin, "start_assessment", [programme.id, 999_999])
 
     assert programme.status == S.ENQUIRY
