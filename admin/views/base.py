@@ -194,6 +194,12 @@ class SchoolModelView(ModelView):
             abort(404)
         return super()._get_list_extra_args()
 
+    def get_column_name(self, field: str) -> str:
+        """Name a column; a related record's currency is simply "Currency"."""
+        if field.endswith(".currency") and field not in (self.column_labels or {}):
+            return "Currency"
+        return super().get_column_name(field)
+
     def search_placeholder(self) -> str | None:
         """Say what the search box searches, never the columns' paths."""
         return self.search_hint or super().search_placeholder()

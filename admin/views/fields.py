@@ -21,6 +21,7 @@ from wtforms.fields.choices import Choice, SelectChoice
 from admin.extensions import db
 from admin.views.scope import scope_to_user
 from plp.errors import InvalidValue
+from plp.models import Budget, BudgetLine, Need, NeedsAssessment, Programme
 from plp.values import parse_currency, parse_exact, parse_languages, parse_money
 
 # Decimals an exchange rate keeps (plp.db.Rate).
@@ -100,6 +101,13 @@ class ChoicesAsNamedTuples:
 
 class QuerySelectField(ChoicesAsNamedTuples, sqla_fields.QuerySelectField):
     """A related record chosen from a query; named as Flask-Admin's for x-editable."""
+
+    def pre_validate(self, form) -> None:
+        """Refuse a posted record that is not among the choices, even if blank is."""
+        posted = self._formdata not in (None, "", BLANK_CHOICE)
+        if posted and self.data is None:
+            raise validators.ValidationError(self.gettext("Not a valid choice"))
+        super().pre_validate(form)
 
 
 class QuerySelectMultipleField(
@@ -208,11 +216,57 @@ class SchoolModelConverter(AdminModelConverter):
         kwargs["query_factory"] = rows_in_scope
         if multiple:
             return QuerySelectMultipleField(**kwargs)
+        _start_blank(kwargs)
         return QuerySelectField(**kwargs)
 
 
 def _all_rows(model):
-    return lambda: db.session.query(model)
+    return lambda: picker_order(db.session.query(model), model)
+
+
+def picker_order(query, model):
+    """Order a picker's options the way staff look for them.
+
+    Programmes by reference; needs and budget lines by their programme's
+    reference first, so each programme's rows stand together.
+    """
+    if model is Programme:
+        return query.order_by(Programme.reference)
+    if model is BudgetLine:
+        query = query.join(BudgetLine.budget).join(Budget.programme)
+        return query.order_by(
+            Programme.reference, BudgetLine.category, BudgetLine.description
+        )
+    if model is Need:
+        query = query.join(Need.assessment).join(NeedsAssessment.programme)
+        return query.order_by(Programme.reference, Need.area)
+    return query.order_by(model.id)
+
+
+def _start_blank(kwargs) -> None:
+    """Make a required picker start at "choose…", never at an arbitrary record."""
+    if kwargs.get("allow_blank"):
+        return
+    kwargs["allow_blank"] = True
+    kwargs["blank_text"] = "choose…"
+    checks = [
+        check
+        for check in kwargs.get("validators") or []
+        if not isinstance(check, validators.InputRequired)
+    ]
+    kwargs["validators"] = [RecordChosen(), *checks]
+
+
+class RecordChosen:
+    """Require a record to be chosen, keeping any other error already found."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field):
+        # Unlike DataRequired, this keeps "Not a valid choice" for a record the
+        # user may not pick: that is the message that says what went wrong.
+        if field.data is None and not field.errors:
+            raise validators.StopValidation("A value is required.")
 
 
 def _require_unless_nullable(column, field_args) -> None:

@@ -116,6 +116,7 @@ class AgreementView(SchoolModelView):
         "mentor",
         "role",
         "fee",
+        "programme.currency",
         "sessions_planned",
         "start_date",
         "end_date",

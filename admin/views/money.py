@@ -77,6 +77,7 @@ class BudgetRevisionView(SchoolModelView):
         "budget",
         "budget_line",
         "amount_change",
+        "budget.programme.currency",
         "reason",
         "approved_by",
         "approved_on",
@@ -113,6 +114,7 @@ class ExpenseView(SchoolModelView):
         "programme",
         "incurred_on",
         "amount",
+        "programme.currency",
         "budget_line",
         "payee",
         "reference",
@@ -155,6 +157,7 @@ class FundingApplicationView(SchoolModelView):
         "amount_asked",
         "status",
         "amount_awarded",
+        "programme.currency",
         "submitted_on",
         "decided_on",
     )

@@ -71,6 +71,7 @@ class AgendaItemView(SchoolModelView):
         "planned_start",
         "due_date",
         "cost",
+        "agenda.programme.currency",
         "status",
         "percent_done",
     )
@@ -84,6 +85,7 @@ class AgendaItemView(SchoolModelView):
         "planned_start",
         "due_date",
         "cost",
+        "agenda.programme.currency",
         "status",
         "percent_done",
         "progress_updates",

@@ -80,6 +80,7 @@ class SeminarEnrolmentView(SchoolModelView):
         "programme",
         "enrolled_on",
         "fee",
+        "seminar.currency",
         "budget_line",
         "status",
     )

@@ -80,6 +80,10 @@ class Consent(Base):
     match = relationship("Match", back_populates="consents")
     recorded_by = relationship("User")
 
+    def __str__(self) -> str:
+        when = f" on {self.recorded_at:%Y-%m-%d}" if self.recorded_at else ""
+        return f"{self.side}: {self.decision} by {self.channel}{when}"
+
 
 class Agreement(Versioned, Timestamped, Base):
     """A finalised mentoring or coaching agreement and the money it commits."""
@@ -140,6 +144,9 @@ class MentoringSession(Versioned, Base):
 
     agreement = relationship("Agreement", back_populates="sessions")
 
+    def __str__(self) -> str:
+        return f"{self.held_on}, {self.duration_minutes} minutes ({self.mode})"
+
 
 class CheckIn(Versioned, Base):
     """A facilitator's monitoring check-in on a programme."""
@@ -157,3 +164,6 @@ class CheckIn(Versioned, Base):
 
     programme = relationship("Programme")
     facilitator = relationship("User")
+
+    def __str__(self) -> str:
+        return f"Check-in on {self.programme}, {self.held_on} ({self.rating})"

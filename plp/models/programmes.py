@@ -133,7 +133,11 @@ class Need(Versioned, Base):
     assessment = relationship("NeedsAssessment", back_populates="needs")
 
     def __str__(self) -> str:
-        return f"{self.area} ({self.priority})"
+        # Pickers list the needs of every programme: each names its own.
+        label = f"{self.area} ({self.priority})"
+        if self.assessment is None or self.assessment.programme is None:
+            return label
+        return f"{self.assessment.programme} · {label}"
 
 
 class Budget(Versioned, Timestamped, Base):
@@ -203,7 +207,17 @@ class BudgetLine(Versioned, Base):
     budget = relationship("Budget", back_populates="lines")
 
     def __str__(self) -> str:
-        return f"{self.category}: {self.description}"
+        # Pickers list the lines of every programme: each names its own.
+        description = self.description or ""
+        if len(description) > 40:
+            description = description[:39] + "…"
+        label = f"{self.category}: {description}"
+        programme = self.budget.programme if self.budget else None
+        if programme is None:
+            return label
+        if self.amount is not None:
+            label += f" ({self.amount:,.2f} {programme.currency})"
+        return f"{programme} · {label}"
 
 
 class BudgetRevision(Timestamped, Base):
@@ -224,7 +238,11 @@ class BudgetRevision(Timestamped, Base):
     approved_by = relationship("User")
 
     def __str__(self) -> str:
-        return f"{self.amount_change:+} on {self.approved_on}"
+        budget = self.budget
+        currency = (
+            f" {budget.programme.currency}" if budget and budget.programme else ""
+        )
+        return f"{self.amount_change:+,.2f}{currency} on {self.approved_on}"
 
 
 class LearningAgenda(Versioned, Timestamped, Base):
@@ -315,3 +333,7 @@ class ProgressUpdate(Base):
 
     item = relationship("AgendaItem", back_populates="progress_updates")
     recorded_by = relationship("User")
+
+    def __str__(self) -> str:
+        when = f" on {self.recorded_at:%Y-%m-%d}" if self.recorded_at else ""
+        return f"{self.percent_done}% done on {self.item}{when}"

@@ -72,6 +72,9 @@ class SeminarEnrolment(Versioned, Timestamped, Base):
     programme = relationship("Programme")
     budget_line = relationship("BudgetLine")
 
+    def __str__(self) -> str:
+        return f"{self.programme} at {self.seminar} ({self.status})"
+
 
 class SeminarInterest(Timestamped, Base):
     """A programme's recorded interest in a seminar or a seminar topic."""
@@ -87,3 +90,6 @@ class SeminarInterest(Timestamped, Base):
 
     programme = relationship("Programme")
     seminar = relationship("Seminar", back_populates="interests")
+
+    def __str__(self) -> str:
+        return f"{self.programme}: interest in {self.topic}"

@@ -492,8 +492,12 @@ def form_data(page: str, **changes) -> MultiDict:
 
 
 def options_of(page: str, field: str) -> list[str]:
-    """Return the labels a select on the page offers, blank choice left out."""
+    """Return the labels a select on the page offers, the blank "choose…" left out."""
     found = re.search(rf'<select[^>]*name="{field}"[^>]*>(.*?)</select>', page, re.S)
     assert found, f"no select named {field}"
-    labels = re.findall(r"<option[^>]*>(.*?)</option>", found.group(1), re.S)
-    return [html.unescape(label).strip() for label in labels if label.strip()]
+    options = re.findall(r"<option([^>]*)>(.*?)</option>", found.group(1), re.S)
+    return [
+        html.unescape(label).strip()
+        for attributes, label in options
+        if label.strip() and 'value="__None"' not in attributes
+    ]

@@ -52,7 +52,9 @@ def test_a_csv_export_lists_the_rows_and_columns_of_the_list(client, auth):
             "Programme": school.programme.reference,
             "Incurred On": "2026-04-20",
             "Amount": "120.00",
-            "Budget Line": "mentoring: Line 1",
+            "Currency": "EUR",
+            "Budget Line": f"{school.programme.reference} · mentoring: Line 1 "
+            "(1,000.00 EUR)",
             "Payee": "Hotel Europa",
             "Reference": "INV-0042",
         }

@@ -141,7 +141,9 @@ def test_pickers_offer_only_the_facilitators_own_records(client, schools):
 
     assert options_of(check_in, "programme") == [mine.programme.reference]
     assert options_of(agenda_item, "agenda") == [mine.agenda.title]
-    assert options_of(agenda_item, "need") == ["Public speaking (high)"]
+    assert options_of(agenda_item, "need") == [
+        f"{mine.programme.reference} · Public speaking (high)"
+    ]
     # The hidden row a browser copies to add an item offers the same needs.
     assert "Fundraising" not in agenda
 
