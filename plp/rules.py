@@ -12,7 +12,7 @@ whose relatives are new too costs no query at all.
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 
@@ -73,6 +73,7 @@ _INSTEAD_OF_DELETING = {
     User: "Deactivate the account instead.",
     Mentor: "Mark the mentor unavailable instead.",
     Programme: "Withdraw the programme instead.",
+    Match: "End the match instead: mark it declined, withdrawn or expired.",
 }
 
 # The states an introduction passes through, in order, and those that end it.
@@ -109,6 +110,11 @@ def label_of(obj_or_class) -> str:
     kind = obj_or_class if isinstance(obj_or_class, type) else type(obj_or_class)
     name = kind.__name__
     return "".join(f" {c.lower()}" if c.isupper() else c for c in name).strip()
+
+
+def sentence(text: str) -> str:
+    """Start a sentence with a capital, leaving the rest, e.g. a reference, as is."""
+    return text[:1].upper() + text[1:]
 
 
 def with_article(noun: str) -> str:
@@ -348,7 +354,7 @@ def _links_stay(pending: PendingChanges, obj) -> None:
                 else key.removesuffix("_id").replace("_", " ")
             )
             raise RuleBroken(
-                f"{parent.capitalize()}: {with_article(label_of(obj)).lower()} "
+                f"{sentence(parent)}: {with_article(label_of(obj)).lower()} "
                 f"stays with the {parent} it was made for; create a new one "
                 "instead."
             )
@@ -436,7 +442,7 @@ def _check_deletable(pending: PendingChanges, obj) -> None:
         raise RuleBroken(f"{kind} is part of the record and cannot be deleted.")
     if isinstance(obj, Budget) and was_agreed_before(obj):
         raise RuleBroken(
-            f"{_budget_name(pending, obj).capitalize()} is agreed with the client "
+            f"{sentence(_budget_name(pending, obj))} is agreed with the client "
             "and cannot be deleted; withdraw the programme instead."
         )
     if isinstance(obj, BudgetLine):
@@ -448,10 +454,28 @@ def _check_deletable(pending: PendingChanges, obj) -> None:
 def _in_use_message(obj, dependants: dict[str, int]) -> str:
     listing = ", ".join(f"{count} {kind}" for kind, count in dependants.items())
     verb = "depends" if list(dependants.values()) == [1] else "depend"
+    kept = {kind: n for kind, n in dependants.items() if kind in _kept_kinds()}
     instead = _INSTEAD_OF_DELETING.get(type(obj), "Remove or reassign those first.")
+    if kept:
+        # Written once and never removed: asking to remove them first would
+        # ask for the impossible.
+        kept_listing = " and ".join(f"{count} {kind}" for kind, count in kept.items())
+        kept_verb = "is" if list(kept.values()) == [1] else "are"
+        instead = _INSTEAD_OF_DELETING.get(
+            type(obj), f"End or withdraw the {label_of(obj)} instead."
+        )
+        instead = f"{sentence(kept_listing)} {kept_verb} kept for the record. {instead}"
     return (
         f"This {label_of(obj)} cannot be deleted: {listing} still {verb} on it. "
         f"{instead}"
+    )
+
+
+@cache
+def _kept_kinds() -> frozenset[str]:
+    """Return how append-only records are called, one or several of them."""
+    return frozenset(
+        label for kind in _APPEND_ONLY for label in (_plural(kind, 1), _plural(kind, 2))
     )
 
 
@@ -665,13 +689,13 @@ def _programme_is_consistent(pending: PendingChanges, programme: Programme) -> N
 def _check_may_be_active(pending: PendingChanges, programme: Programme) -> None:
     if parent_ref(programme, "facilitator", "facilitator_id") is None:
         raise RuleBroken(
-            f"{_name(programme).capitalize()} cannot be active without a learning "
+            f"{sentence(_name(programme))} cannot be active without a learning "
             "facilitator: assign one first."
         )
     budget = budget_of(pending, programme)
     if budget is None or budget.agreed_total is None:
         raise RuleBroken(
-            f"{_name(programme).capitalize()} cannot be active before its budget "
+            f"{sentence(_name(programme))} cannot be active before its budget "
             "is agreed: agree the budget first."
         )
 
@@ -749,7 +773,7 @@ def _lines_fixed_once_agreed(pending: PendingChanges, line: BudgetLine) -> None:
 
 def _lines_fixed_message(pending: PendingChanges, budget: Budget) -> str:
     return (
-        f"{_budget_name(pending, budget).capitalize()} is agreed: its lines no "
+        f"{sentence(_budget_name(pending, budget))} is agreed: its lines no "
         "longer change. Record a budget revision instead."
     )
 
@@ -762,7 +786,7 @@ def _revision_is_complete(pending: PendingChanges, revision: BudgetRevision) -> 
         raise InvalidValue("Budget: a revision needs the budget it revises")
     if budget.agreed_total is None:
         raise RuleBroken(
-            f"{_budget_name(pending, budget).capitalize()} is not agreed yet: "
+            f"{sentence(_budget_name(pending, budget))} is not agreed yet: "
             "change its lines instead of recording a revision."
         )
     if not (revision.reason or "").strip():
@@ -943,6 +967,12 @@ def _expense_is_consistent(pending: PendingChanges, expense: Expense) -> None:
     amount = expense.amount
     if changed(expense, "amount") and amount is not None and amount <= 0:
         raise InvalidValue(f"Amount: an expense must be more than zero, not {amount}")
+    incurred = expense.incurred_on
+    if changed(expense, "incurred_on") and incurred and incurred > date.today():
+        raise InvalidValue(
+            f"Incurred on: {incurred.isoformat()} is in the future; record spending "
+            "once it happened"
+        )
     if changed(expense, "programme_id", "programme", "budget_line_id", "budget_line"):
         programme = _programme_of(pending, expense)
         _check_same_programme(pending, programme, expense, "budget_line", "Budget line")

@@ -364,6 +364,32 @@ def test_a_refused_deletion_names_the_record_that_is_in_use(session):
         session.flush()
 
 
+def test_a_match_with_consents_is_ended_rather_than_deleted(session):
+    match = make_match(
+        session, make_programme(session), make_mentor(session), MatchState.PROPOSED
+    )
+    for side in ConsentSide:
+        session.add(
+            Consent(
+                match=match,
+                side=side,
+                decision=ConsentDecision.GIVEN,
+                channel=Channel.EMAIL,
+            )
+        )
+    session.commit()
+
+    session.delete(match)
+    with pytest.raises(RecordInUse) as refused:
+        session.flush()
+
+    assert str(refused.value) == (
+        "This match cannot be deleted: 2 consents still depend on it. "
+        "2 consents are kept for the record. "
+        "End the match instead: mark it declined, withdrawn or expired."
+    )
+
+
 def test_count_dependants_asks_the_same_few_questions_however_many_rows(session):
     small = make_programme(session)
     make_budget(session, small, ["1.00"])
@@ -554,10 +580,30 @@ def test_a_line_cannot_be_added_by_budget_id_after_agreement(session, agreed_bud
 
 
 def test_a_line_cannot_be_edited_after_agreement(session, agreed_budget):
+    reference = agreed_budget.programme.reference
     agreed_budget.lines[0].amount = Decimal("650.00")
 
-    with pytest.raises(RuleBroken, match="is agreed: its lines no longer change"):
+    with pytest.raises(RuleBroken) as refused:
         session.flush()
+
+    assert str(refused.value) == (
+        f"The budget of {reference} is agreed: its lines no longer change. "
+        "Record a budget revision instead."
+    )
+
+
+def test_a_refusal_that_starts_with_a_reference_keeps_it_as_written(session):
+    programme = make_programme(session)
+    programme.facilitator = make_user(session)
+    session.commit()
+    programme.status = ProgrammeStatus.ACTIVE
+
+    with pytest.raises(RuleBroken) as refused:
+        session.flush()
+
+    assert str(refused.value).startswith(
+        f"{programme.reference} cannot be active before its budget is agreed"
+    )
 
 
 def test_a_line_cannot_be_deleted_after_agreement(session, agreed_budget):
@@ -988,8 +1034,40 @@ def test_an_agenda_item_cannot_serve_another_programmes_need(session, agenda):
     stranger = make_assessment(session, make_programme(session), ["law"]).needs[0]
     add_item(session, agenda, need=stranger)
 
-    with pytest.raises(InvalidValue, match=r"Need: law .* belongs to another"):
+    with pytest.raises(InvalidValue, match=r"Need: .*law .* belongs to another"):
         session.flush()
+
+
+def test_an_expense_dated_in_the_future_is_refused(session):
+    tomorrow = date.today() + timedelta(days=1)
+    expense = add_expense(session, make_programme(session))
+    expense.incurred_on = tomorrow
+
+    with pytest.raises(InvalidValue) as refused:
+        session.flush()
+
+    assert str(refused.value) == (
+        f"Incurred on: {tomorrow.isoformat()} is in the future; record spending "
+        "once it happened"
+    )
+
+
+def test_an_expense_cannot_be_moved_into_the_future(session):
+    expense = add_expense(session, make_programme(session))
+    session.commit()
+    expense.incurred_on = date.today() + timedelta(days=30)
+
+    with pytest.raises(InvalidValue, match="is in the future"):
+        session.flush()
+
+
+def test_an_expense_incurred_today_is_accepted(session):
+    expense = add_expense(session, make_programme(session))
+    expense.incurred_on = date.today()
+
+    session.commit()
+
+    assert expense.id is not None
 
 
 def test_an_expense_cannot_be_charged_to_another_programmes_line(session):
