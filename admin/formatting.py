@@ -42,6 +42,17 @@ def format_enum(view, value: Enum, name=None) -> str:
     return str(value.value)
 
 
+def show_enum(view, value: Enum, name=None) -> str:
+    """Show an enum as the School's words, capitalised: "On hold"."""
+    words = str(value.value)
+    return words[:1].upper() + words[1:]
+
+
+def show_yes_no(view, value: bool, name=None) -> str:
+    """Show a yes-or-no value as a word."""
+    return "Yes" if value else "No"
+
+
 def safe_cell_text(text: str) -> str:
     """Keep text that looks like a formula as text in a spreadsheet.
 
@@ -65,12 +76,17 @@ def join_list(view, values, name=None) -> str:
 
 LIST_FORMATTERS = dict(BASE_FORMATTERS)
 LIST_FORMATTERS.update(
-    {datetime: format_moment, Decimal: format_decimal, Enum: format_enum}
+    {datetime: format_moment, Decimal: format_decimal, Enum: show_enum}
 )
 
 DETAIL_FORMATTERS = dict(ADMIN_DETAIL_FORMATTERS)
 DETAIL_FORMATTERS.update(
-    {datetime: format_moment, Decimal: format_decimal, Enum: format_enum}
+    {
+        datetime: format_moment,
+        Decimal: format_decimal,
+        Enum: show_enum,
+        bool: show_yes_no,
+    }
 )
 
 # A CSV keeps every decimal of an amount or rate, without thousands separators,

@@ -202,7 +202,15 @@ class SchoolModelView(ModelView):
 
     def search_placeholder(self) -> str | None:
         """Say what the search box searches, never the columns' paths."""
-        return self.search_hint or super().search_placeholder()
+        if self.search_hint:
+            return self.search_hint
+        if not self.column_searchable_list:
+            return None
+        names = [
+            self.column_labels.get(column) or column.replace(".", " ").replace("_", " ")
+            for column in self.column_searchable_list
+        ]
+        return "Search by " + ", ".join(str(name).lower() for name in names)
 
     @action("delete", "Delete", "Delete every selected record?")
     def action_delete(self, ids):

@@ -1,8 +1,9 @@
 """Programmes and their lifecycle actions."""
 
-from flask import flash
+from flask import flash, url_for
 from flask_admin.actions import action
 from flask_login import current_user
+from markupsafe import Markup
 
 from admin.extensions import db
 from admin.views.base import SchoolModelView
@@ -14,6 +15,13 @@ from plp.services.programmes import STEPS, take_step
 
 LIFECYCLE_CONFIRM = "Apply this step to every selected programme?"
 
+# The lists a programme's details link to, each searched for its reference.
+_RECORD_LISTS = (
+    ("Budget", "budget"),
+    ("Learning agenda", "learning_agenda"),
+    ("Matches", "match"),
+)
+
 
 def active_facilitators():
     """Return the staff who can be given a programme to facilitate."""
@@ -21,6 +29,22 @@ def active_facilitators():
     query = db.session.query(User)
     query = query.filter(User.role == Role.FACILITATOR, User.active.is_(True))
     return query.order_by(User.name)
+
+
+def _record_links(view, context, model, name) -> Markup:
+    """Link a programme's details to its budget, agenda and matches."""
+    # Only the lists the user's role may open.
+    open_to_user = {
+        other.endpoint for other in view.admin._views if other.is_accessible()
+    }
+    links = [
+        (title, url_for(f"{endpoint}.index_view", search=model.reference))
+        for title, endpoint in _RECORD_LISTS
+        if endpoint in open_to_user
+    ]
+    return Markup(", ").join(
+        Markup('<a href="{}">{}</a>').format(url, title) for title, url in links
+    )
 
 
 def _without_facilitator_choice(form):
@@ -66,6 +90,7 @@ class ProgrammeView(SchoolModelView):
     column_labels = {
         "target_end_date": "Target end date",
         "status_before_hold": "Status before hold",
+        "records": "Records",
     }
     form_columns = (
         "reference",
@@ -96,9 +121,11 @@ class ProgrammeView(SchoolModelView):
         "target_end_date",
         "currency",
         "campaign",
+        "records",
         "created_at",
         "updated_at",
     )
+    column_formatters_detail = {"records": _record_links}
 
     def create_form(self, obj=None):
         """Return the new-programme form; a facilitator does not choose one."""
@@ -113,6 +140,18 @@ class ProgrammeView(SchoolModelView):
         super().on_model_change(form, model, is_created)
         if is_created and current_user.role == Role.FACILITATOR:
             model.facilitator = current_user._get_current_object()
+
+    def render(self, template, **kwargs):
+        """Leave out of a programme's details what it has never had."""
+        model = kwargs.get("model")
+        columns = kwargs.get("details_columns")
+        if template == self.details_template and columns and model is not None:
+            kwargs["details_columns"] = [
+                (name, label)
+                for name, label in columns
+                if name != "status_before_hold" or model.status_before_hold
+            ]
+        return super().render(template, **kwargs)
 
     def is_action_allowed(self, name: str) -> bool:
         """Offer lifecycle steps to the roles that may take them."""

@@ -126,3 +126,70 @@ def test_budget_details_list_lines_and_revisions_with_amounts(client, auth):
 
     assert "mentoring: Line 1 (1,000.00 EUR)" in details
     assert "+100.00 EUR on 2026-03-01" in details
+
+
+def test_statuses_are_shown_capitalised(client, auth):
+    auth.login_as("administrator")
+    school = build_school(db.session)
+
+    listing = _text(_page(client, "/admin/programme/"))
+    details = _text(_page(client, f"/admin/match/details/?id={school.match.id}"))
+
+    assert " Active " in listing
+    assert " Agreed " in details
+
+
+def test_yes_or_no_values_are_words_in_details(client, auth):
+    auth.login_as("administrator")
+    school = build_school(db.session)
+    school.mentor.do_not_approach = True
+    db.session.commit()
+
+    details = _text(_page(client, f"/admin/mentor/details/?id={school.mentor.id}"))
+
+    assert re.search(r"Do Not Approach Yes\b", details, re.I)
+
+
+@pytest.mark.parametrize("endpoint", ["programme", "match", "agreement", "expense"])
+def test_the_search_box_says_what_it_searches_in_words(client, auth, endpoint):
+    auth.login_as("administrator")
+
+    page = _page(client, f"/admin/{endpoint}/")
+
+    placeholder = re.search(r'name="search"[^>]*placeholder="([^"]*)"', page)
+    if placeholder is None:
+        placeholder = re.search(r'placeholder="([^"]*)"[^>]*name="search"', page)
+    assert placeholder.group(1).startswith("Search by ")
+    assert "." not in placeholder.group(1)
+    assert "_" not in placeholder.group(1)
+
+
+def test_agreement_details_show_sessions_readably(client, auth):
+    auth.login_as("administrator")
+    school = build_school(db.session)
+
+    details = _text(
+        _page(client, f"/admin/agreement/details/?id={school.agreement.id}")
+    )
+
+    assert "object at 0x" not in details
+    assert str(school.mentoring_session.held_on) in details
+
+
+def test_programme_details_hide_an_empty_hold_and_link_its_records(client, auth):
+    auth.login_as("administrator")
+    school = build_school(db.session)
+    reference = school.programme.reference
+
+    page = _page(client, f"/admin/programme/details/?id={school.programme.id}")
+
+    assert "Status before hold" not in page
+    for endpoint in ("budget", "learning_agenda", "match"):
+        assert f'href="/admin/{endpoint}/?search={reference}"' in page
+
+
+def test_the_sign_in_page_background_fills_the_window(client):
+    page = _page(client, "/login")
+
+    assert re.search(r'<html[^>]*class="[^"]*bg-light[^"]*h-100', page)
+    assert re.search(r'<body[^>]*class="[^"]*min-vh-100', page)
