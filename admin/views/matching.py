@@ -46,6 +46,7 @@ class MatchView(SchoolModelView):
         "end_reason",
         "created_at",
     )
+    search_hint = "Search by programme reference or mentor alias code"
     column_searchable_list = ("programme.reference", "mentor.alias_code")
     column_filters = ("state", "role", "state_changed_at")
     column_sortable_list = (
@@ -129,6 +130,7 @@ class AgreementView(SchoolModelView):
         "finalised_at",
         "sessions",
     )
+    search_hint = "Search by programme reference or mentor alias code"
     column_searchable_list = ("programme.reference", "mentor.alias_code")
     column_filters = ("status", "role", "start_date", "end_date")
     column_sortable_list = (

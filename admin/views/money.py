@@ -48,6 +48,7 @@ class BudgetView(SchoolModelView):
         "notes",
         "updated_at",
     )
+    search_hint = "Search by programme reference or notes"
     column_searchable_list = ("programme.reference", "notes")
     column_filters = ("agreed_total", "agreed_on")
     column_sortable_list = (("programme", "programme.reference"), "agreed_on")
@@ -120,6 +121,7 @@ class ExpenseView(SchoolModelView):
         "reference",
     )
     column_details_list = (*column_list, "description", "created_at")
+    search_hint = "Search by programme reference, payee or invoice reference"
     column_searchable_list = ("programme.reference", "payee", "reference")
     column_filters = ("incurred_on", "amount", "payee")
     column_sortable_list = (

@@ -70,6 +70,7 @@ class ProgrammeView(SchoolModelView):
         "currency",
         "campaign",
     )
+    search_hint = "Search by reference, campaign or client"
     column_searchable_list = (
         "reference",
         "campaign",

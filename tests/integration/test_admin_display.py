@@ -193,3 +193,11 @@ def test_the_sign_in_page_background_fills_the_window(client):
 
     assert re.search(r'<html[^>]*class="[^"]*bg-light[^"]*h-100', page)
     assert re.search(r'<body[^>]*class="[^"]*min-vh-100', page)
+
+
+def test_the_programme_search_box_names_what_staff_search_by(client, auth):
+    auth.login_as("administrator")
+
+    page = _page(client, "/admin/programme/")
+
+    assert 'placeholder="Search by reference, campaign or client"' in page
