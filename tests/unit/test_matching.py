@@ -1,0 +1,493 @@
+"""The introduction workflow: every step from every state, consent, roles, expiry."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from plp.enums import Channel, ConsentDecision, ConsentSide, Role
+from plp.enums import MatchState as M
+from plp.errors import InvalidValue, NotPermitted, TransitionRefused
+from plp.models import AuditEvent, Consent, Match
+from plp.services import matching
+from plp.services.matching import (
+    STEPS,
+    decline,
+    expire_proposals,
+    hold_interview,
+    propose,
+    record_consent,
+    withdraw,
+    withdraw_consent,
+)
+from tests.unit.factories import make_match, make_mentor, make_programme, make_user
+
+CLIENT, MENTOR = ConsentSide.CLIENT, ConsentSide.MENTOR
+GIVEN, REFUSED = ConsentDecision.GIVEN, ConsentDecision.REFUSED
+NOW = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def facilitator(session):
+    """Return the learning facilitator whose programme the matches belong to."""
+    return make_user(session, Role.FACILITATOR)
+
+
+@pytest.fixture
+def admin(session):
+    """Return an administrator, who may take every step."""
+    return make_user(session, Role.ADMINISTRATOR)
+
+
+@pytest.fixture
+def coordinator(session):
+    """Return a pool coordinator, who acts on the mentor side."""
+    return make_user(session, Role.COORDINATOR)
+
+
+@pytest.fixture
+def new_match(session, facilitator):
+    """Return a function making a match of the facilitator's programme at a state."""
+
+    def make(state: M = M.PROPOSED, proposed_at: datetime | None = None) -> Match:
+        programme = make_programme(session, facilitator=facilitator)
+        match = make_match(session, programme, make_mentor(session), state)
+        if state != M.SHORTLISTED:
+            match.proposed_at = proposed_at or datetime.now(UTC)
+        session.commit()
+        return match
+
+    return make
+
+
+def take(session, actor, step_name: str, match_id: int):
+    """Take a workflow step by name, with a reason where the step ends the match."""
+    service = getattr(matching, step_name)
+    if step_name in ("decline", "withdraw"):
+        return service(session, actor, match_id, "The client chose another route")
+    return service(session, actor, match_id)
+
+
+def events(session, match: Match) -> list[AuditEvent]:
+    query = (
+        select(AuditEvent)
+        .where(AuditEvent.entity_type == "Match", AuditEvent.entity_id == match.id)
+        .order_by(AuditEvent.id)
+    )
+    return session.execute(query).scalars().all()
+
+
+def consents(session, match: Match) -> int:
+    query = select(func.count()).select_from(Consent)
+    return session.execute(query.where(Consent.match_id == match.id)).scalar_one()
+
+
+ALLOWED_STEPS = [
+    (name, s) for name, step in STEPS.items() for s in M if s in step.from_states
+]
+REFUSED_STEPS = [
+    (name, s) for name, step in STEPS.items() for s in M if s not in step.from_states
+]
+
+
+@pytest.mark.parametrize(("step_name", "state"), ALLOWED_STEPS)
+def test_every_allowed_step_moves_the_match_and_is_audited(
+    session, admin, new_match, step_name, state
+):
+    match = new_match(state)
+
+    take(session, admin, step_name, match.id)
+
+    session.expire_all()
+    assert match.state == STEPS[step_name].to_state
+    [event] = events(session, match)
+    assert (event.actor_id, event.from_state, event.to_state) == (
+        admin.id,
+        state.value,
+        match.state.value,
+    )
+
+
+@pytest.mark.parametrize(("step_name", "state"), REFUSED_STEPS)
+def test_every_refused_step_changes_nothing(
+    session, admin, new_match, step_name, state
+):
+    match = new_match(state)
+
+    with pytest.raises(TransitionRefused):
+        take(session, admin, step_name, match.id)
+
+    session.expire_all()
+    assert match.state == state
+    assert events(session, match) == []
+
+
+@pytest.mark.parametrize("state", [s for s in M if s != M.PROPOSED])
+@pytest.mark.parametrize("decision", [GIVEN, REFUSED])
+def test_consent_is_recorded_only_while_proposed(
+    session, admin, new_match, state, decision
+):
+    match = new_match(state)
+
+    with pytest.raises(TransitionRefused):
+        record_consent(session, admin, match.id, CLIENT, decision, Channel.PHONE)
+
+    session.expire_all()
+    assert match.state == state
+    assert consents(session, match) == 0
+    assert events(session, match) == []
+
+
+def test_proposing_records_when(session, admin, new_match):
+    match = new_match(M.SHORTLISTED)
+
+    propose(session, admin, match.id)
+
+    assert match.proposed_at is not None
+
+
+@pytest.mark.parametrize("order", [(CLIENT, MENTOR), (MENTOR, CLIENT)])
+def test_both_consents_in_either_order_disclose_at_once(
+    session, admin, new_match, order
+):
+    match = new_match()
+    first, second = order
+
+    record_consent(session, admin, match.id, first, GIVEN, Channel.EMAIL, "Said yes")
+    assert match.state == M.PROPOSED
+    record_consent(session, admin, match.id, second, GIVEN, Channel.MEETING)
+
+    session.expire_all()
+    assert match.state == M.DISCLOSED
+    assert match.disclosed_at is not None
+    actions = [event.action for event in events(session, match)]
+    assert actions == [f"{first} consent given", f"{second} consent given", "disclosed"]
+    recorded = {c.side: c for c in match.consents}
+    assert recorded[first].channel == Channel.EMAIL
+    assert recorded[first].note == "Said yes"
+    assert recorded[first].recorded_by_id == admin.id
+    assert recorded[first].recorded_at is not None
+
+
+def test_a_withdrawn_consent_keeps_the_names_undisclosed(session, admin, new_match):
+    match = new_match()
+    record_consent(session, admin, match.id, CLIENT, GIVEN, Channel.PHONE)
+
+    withdraw_consent(session, admin, match.id, CLIENT, Channel.LETTER, "Changed mind")
+    record_consent(session, admin, match.id, MENTOR, GIVEN, Channel.PHONE)
+
+    session.expire_all()
+    assert match.state == M.PROPOSED
+    assert match.current_consent(CLIENT) == ConsentDecision.WITHDRAWN
+    assert "client consent withdrawn" in [e.action for e in events(session, match)]
+
+
+def test_consent_given_again_after_withdrawing_discloses(session, admin, new_match):
+    match = new_match()
+    record_consent(session, admin, match.id, CLIENT, GIVEN, Channel.PHONE)
+    withdraw_consent(session, admin, match.id, CLIENT, Channel.PHONE)
+    record_consent(session, admin, match.id, MENTOR, GIVEN, Channel.PHONE)
+
+    record_consent(session, admin, match.id, CLIENT, GIVEN, Channel.PHONE)
+
+    session.expire_all()
+    assert match.state == M.DISCLOSED
+
+
+def test_consent_cannot_be_withdrawn_after_disclosure(session, admin, new_match):
+    match = new_match()
+    record_consent(session, admin, match.id, CLIENT, GIVEN, Channel.PHONE)
+    record_consent(session, admin, match.id, MENTOR, GIVEN, Channel.PHONE)
+
+    with pytest.raises(TransitionRefused, match="already disclosed"):
+        withdraw_consent(session, admin, match.id, CLIENT, Channel.PHONE)
+
+    session.expire_all()
+    assert match.state == M.DISCLOSED
+    assert consents(session, match) == 2
+
+
+def test_withdrawing_needs_a_consent_standing(session, admin, new_match):
+    match = new_match()
+
+    with pytest.raises(TransitionRefused, match="record its consent first"):
+        withdraw_consent(session, admin, match.id, MENTOR, Channel.PHONE)
+
+    assert consents(session, match) == 0
+
+
+@pytest.mark.parametrize("side", list(ConsentSide))
+def test_a_refusal_declines_without_saying_which_side(session, admin, new_match, side):
+    match = new_match()
+
+    record_consent(session, admin, match.id, side, REFUSED, Channel.PHONE)
+
+    session.expire_all()
+    assert match.state == M.DECLINED
+    assert "client" not in match.end_reason.lower()
+    assert "mentor" not in match.end_reason.lower()
+    declined = events(session, match)[-1]
+    assert (declined.from_state, declined.to_state) == ("proposed", "declined")
+    assert f"{side} side" in declined.note
+
+
+def test_a_refusal_after_the_other_sides_consent_still_declines(
+    session, admin, new_match
+):
+    match = new_match()
+    record_consent(session, admin, match.id, CLIENT, GIVEN, Channel.PHONE)
+
+    record_consent(session, admin, match.id, MENTOR, REFUSED, Channel.PHONE)
+
+    session.expire_all()
+    assert match.state == M.DECLINED
+    assert match.disclosed_at is None
+
+
+def test_the_same_consent_twice_is_refused(session, admin, new_match):
+    match = new_match()
+    record_consent(session, admin, match.id, CLIENT, GIVEN, Channel.PHONE)
+
+    with pytest.raises(TransitionRefused, match="already recorded"):
+        record_consent(session, admin, match.id, CLIENT, GIVEN, Channel.PHONE)
+
+    assert consents(session, match) == 1
+
+
+@pytest.mark.parametrize("channel", [Channel.IMPORT, "carrier pigeon"])
+def test_consent_needs_a_real_channel(session, admin, new_match, channel):
+    match = new_match()
+
+    with pytest.raises(InvalidValue, match="Channel"):
+        record_consent(session, admin, match.id, CLIENT, GIVEN, channel)
+
+    assert consents(session, match) == 0
+
+
+def test_an_interview_before_disclosure_says_both_sides_must_consent(
+    session, admin, new_match
+):
+    match = new_match(M.PROPOSED)
+
+    with pytest.raises(TransitionRefused) as refused:
+        hold_interview(session, admin, match.id)
+
+    assert str(refused.value) == (
+        "An interview needs the names disclosed first: both sides must consent."
+    )
+
+
+@pytest.mark.parametrize("step_name", ["invite", "accept"])
+def test_steps_after_an_interview_need_disclosure_first(
+    session, admin, new_match, step_name
+):
+    match = new_match(M.SHORTLISTED)
+
+    with pytest.raises(TransitionRefused, match="needs the names disclosed first"):
+        take(session, admin, step_name, match.id)
+
+
+def test_accepting_after_the_interview_says_the_client_must_invite(
+    session, admin, new_match
+):
+    match = new_match(M.INTERVIEW)
+
+    with pytest.raises(TransitionRefused, match="the client must invite the mentor"):
+        take(session, admin, "accept", match.id)
+
+
+def test_ending_a_match_needs_a_reason(session, admin, new_match):
+    match = new_match()
+
+    with pytest.raises(InvalidValue, match="Reason"):
+        decline(session, admin, match.id, "  ")
+
+    session.expire_all()
+    assert match.state == M.PROPOSED
+    assert events(session, match) == []
+
+
+def test_the_declining_side_goes_to_the_audit_note_only(session, admin, new_match):
+    match = new_match()
+
+    withdraw(session, admin, match.id, "No longer available", side=MENTOR)
+
+    session.expire_all()
+    assert match.end_reason == "No longer available"
+    assert events(session, match)[-1].note == "by the mentor side: No longer available"
+
+
+# Who may do what.
+
+STEP_NAMES = list(STEPS)
+
+
+@pytest.mark.parametrize("role", [Role.DIRECTOR, Role.FINANCE])
+@pytest.mark.parametrize("step_name", STEP_NAMES)
+def test_directors_and_finance_take_no_step(session, new_match, role, step_name):
+    match = new_match(STEPS[step_name].from_states[0])
+    actor = make_user(session, role)
+
+    with pytest.raises(NotPermitted, match=f"A {role} may not change matches"):
+        take(session, actor, step_name, match.id)
+
+    assert events(session, match) == []
+
+
+@pytest.mark.parametrize("role", [Role.DIRECTOR, Role.FINANCE])
+def test_directors_and_finance_record_no_consent(session, new_match, role):
+    match = new_match()
+
+    with pytest.raises(NotPermitted):
+        record_consent(
+            session, make_user(session, role), match.id, MENTOR, GIVEN, Channel.PHONE
+        )
+
+    assert consents(session, match) == 0
+
+
+@pytest.mark.parametrize("step_name", STEP_NAMES)
+def test_a_facilitator_takes_every_step_of_their_own_programme(
+    session, facilitator, new_match, step_name
+):
+    match = new_match(STEPS[step_name].from_states[0])
+
+    take(session, facilitator, step_name, match.id)
+
+    assert match.state == STEPS[step_name].to_state
+
+
+@pytest.mark.parametrize("step_name", STEP_NAMES)
+def test_a_facilitator_cannot_touch_another_programmes_match(
+    session, new_match, step_name
+):
+    state = STEPS[step_name].from_states[0]
+    match = new_match(state)
+    other = make_user(session, Role.FACILITATOR)
+
+    with pytest.raises(NotPermitted) as refused:
+        take(session, other, step_name, match.id)
+
+    session.expire_all()
+    assert match.state == state
+    assert str(refused.value) == f"Match {match.id} is not yours to change."
+
+
+def test_an_unknown_match_reads_like_one_out_of_scope(session, facilitator):
+    with pytest.raises(NotPermitted, match="Match 999 is not yours to change"):
+        propose(session, facilitator, 999)
+
+
+def test_a_facilitator_records_the_client_side_only(session, facilitator, new_match):
+    match = new_match()
+
+    record_consent(session, facilitator, match.id, CLIENT, GIVEN, Channel.MEETING)
+    with pytest.raises(NotPermitted, match="pool coordinator"):
+        record_consent(session, facilitator, match.id, MENTOR, GIVEN, Channel.MEETING)
+
+    assert consents(session, match) == 1
+
+
+def test_a_coordinator_records_the_mentor_side(session, coordinator, new_match):
+    match = new_match()
+
+    record_consent(session, coordinator, match.id, MENTOR, GIVEN, Channel.PHONE)
+    withdraw_consent(session, coordinator, match.id, MENTOR, Channel.PHONE)
+
+    session.expire_all()
+    assert match.current_consent(MENTOR) == ConsentDecision.WITHDRAWN
+
+
+def test_a_coordinator_may_not_record_the_client_side(session, coordinator, new_match):
+    match = new_match()
+
+    with pytest.raises(NotPermitted, match="mentor side only"):
+        record_consent(session, coordinator, match.id, CLIENT, GIVEN, Channel.PHONE)
+
+    assert consents(session, match) == 0
+
+
+@pytest.mark.parametrize("step_name", ["decline", "withdraw"])
+def test_a_coordinator_ends_a_match_for_the_mentor_side(
+    session, coordinator, new_match, step_name
+):
+    match = new_match(M.DISCLOSED)
+
+    service = getattr(matching, step_name)
+    service(session, coordinator, match.id, "Mentor is unwell", side=MENTOR)
+
+    assert match.state == STEPS[step_name].to_state
+
+
+@pytest.mark.parametrize("step_name", STEP_NAMES)
+def test_a_coordinator_takes_no_step_for_the_client(
+    session, coordinator, new_match, step_name
+):
+    state = STEPS[step_name].from_states[0]
+    match = new_match(state)
+
+    with pytest.raises(NotPermitted, match="mentor side only"):
+        take(session, coordinator, step_name, match.id)
+
+    session.expire_all()
+    assert match.state == state
+
+
+# Expiry.
+
+
+def test_expiry_ends_unanswered_proposals_past_the_limit(session, new_match):
+    old = new_match(M.PROPOSED, proposed_at=NOW - timedelta(days=31))
+    recent = new_match(M.PROPOSED, proposed_at=NOW - timedelta(days=29))
+    disclosed = new_match(M.DISCLOSED, proposed_at=NOW - timedelta(days=60))
+
+    assert expire_proposals(session, 30, now=NOW) == 1
+
+    session.expire_all()
+    assert [old.state, recent.state, disclosed.state] == [
+        M.EXPIRED,
+        M.PROPOSED,
+        M.DISCLOSED,
+    ]
+    assert old.end_reason == "No answer within 30 days."
+    [event] = events(session, old)
+    assert (event.actor_id, event.from_state, event.to_state) == (
+        None,
+        "proposed",
+        "expired",
+    )
+
+
+def test_expiry_with_one_side_consenting_still_expires(session, admin, new_match):
+    match = new_match(M.PROPOSED, proposed_at=NOW - timedelta(days=40))
+    record_consent(session, admin, match.id, CLIENT, GIVEN, Channel.PHONE)
+
+    assert expire_proposals(session, 30, now=NOW) == 1
+
+    session.expire_all()
+    assert match.state == M.EXPIRED
+
+
+def test_expiry_run_again_changes_nothing(session, new_match):
+    match = new_match(M.PROPOSED, proposed_at=NOW - timedelta(days=31))
+    expire_proposals(session, 30, now=NOW)
+
+    assert expire_proposals(session, 30, now=NOW) == 0
+
+    assert len(events(session, match)) == 1
+
+
+def test_expiry_refuses_negative_days(session):
+    with pytest.raises(InvalidValue, match="negative"):
+        expire_proposals(session, -1, now=NOW)
+
+
+def test_a_step_already_passed_says_where_the_match_is(session, admin, new_match):
+    match = new_match(M.INVITED)
+
+    with pytest.raises(TransitionRefused) as refused:
+        hold_interview(session, admin, match.id)
+
+    assert str(refused.value) == (
+        "The match is already invited; an interview comes before that."
+    )
