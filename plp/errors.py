@@ -14,7 +14,7 @@ class RuleBroken(DomainError):
 
 
 class TransitionRefused(DomainError):
-    """A step of a programme's lifecycle cannot be taken now."""
+    """A step of a programme's lifecycle or of an introduction cannot be taken now."""
 
 
 class NotPermitted(DomainError):

@@ -49,7 +49,7 @@ class Match(Versioned, Timestamped, Base):
     mentor = relationship("Mentor", back_populates="matches")
     need = relationship("Need")
     consents = relationship(
-        "Consent", back_populates="match", order_by="Consent.recorded_at"
+        "Consent", back_populates="match", order_by="(Consent.recorded_at, Consent.id)"
     )
     agreement = relationship("Agreement", back_populates="match", uselist=False)
 
