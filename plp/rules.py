@@ -20,6 +20,9 @@ from sqlalchemy import Table, event, inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import instance_state
 
+# Imported as a module: plp.permissions imports the models, which import these
+# rules, so its names are read when a rule runs, not when this module loads.
+from plp import permissions
 from plp.db import Base, ScaledDecimal, UTCDateTime
 from plp.enums import (
     FUNDING_SECURED,
@@ -57,7 +60,6 @@ from plp.models import (
     SeminarInterest,
     User,
 )
-from plp.permissions import REVISION_ROLES
 from plp.values import check_dates_in_order, parse_currency, parse_email, parse_exact
 
 _RULES: dict[type, list[Callable]] = defaultdict(list)
@@ -811,7 +813,7 @@ def _check_approver(approver: User | None) -> None:
         raise InvalidValue(
             "Approved by: name the administrator or finance officer who approved it"
         )
-    if approver.role not in REVISION_ROLES:
+    if approver.role not in permissions.REVISION_ROLES:
         raise RuleBroken(
             f"Approved by: {approver.name} is a {approver.role}; only an "
             "administrator or a finance officer can approve a budget revision."

@@ -160,3 +160,28 @@ def test_the_session_and_the_database_delete_children_alike():
     # A session that kept children the database deletes would set their keys
     # to NULL first; one that deleted what the database keeps would hide it.
     assert mismatched == []
+
+
+def _own_modules() -> list[str]:
+    root = Path(__file__).resolve().parents[2]
+    names = []
+    for package in ("plp", "admin"):
+        for path in sorted((root / package).rglob("*.py")):
+            parts = path.relative_to(root).with_suffix("").parts
+            names.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return names
+
+
+@pytest.mark.parametrize("module", _own_modules())
+def test_each_module_imports_on_its_own_without_a_cycle(module):
+    root = Path(__file__).resolve().parents[2]
+
+    result = subprocess.run(
+        [sys.executable, "-c", f"import {module}"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
