@@ -3,7 +3,7 @@
 from admin.views.base import SchoolModelView
 from admin.views.fields import languages_args
 from plp.enums import Role
-from plp.models import MENTOR_PROFILE_FIELDS, Mentor
+from plp.models import MENTOR_IDENTITY_FIELDS, MENTOR_PROFILE_FIELDS, Mentor
 
 
 class ClientView(SchoolModelView):
@@ -66,6 +66,15 @@ class ClientView(SchoolModelView):
     }
 
 
+# A pool member's whole record as coordinators keep it: alias, identity, profile.
+_POOL_RECORD = (
+    "alias_code",
+    *MENTOR_IDENTITY_FIELDS,
+    *(field for field in MENTOR_PROFILE_FIELDS if field != "alias_code"),
+    "do_not_approach",
+)
+
+
 class MentorPoolView(SchoolModelView):
     """The mentor and coach pool, identities included, for the network's staff."""
 
@@ -83,27 +92,7 @@ class MentorPoolView(SchoolModelView):
         "capacity",
         "do_not_approach",
     )
-    column_details_list = (
-        "alias_code",
-        "name",
-        "email",
-        "phone",
-        "country",
-        "address",
-        "employer_or_party",
-        "biography",
-        "links",
-        "roles_offered",
-        "expertise",
-        "languages",
-        "region",
-        "experience_band",
-        "availability",
-        "capacity",
-        "do_not_approach",
-        "created_at",
-        "updated_at",
-    )
+    column_details_list = (*_POOL_RECORD, "created_at", "updated_at")
     column_editable_list = ("availability", "capacity")
     column_searchable_list = ("alias_code", "name", "email", "expertise", "region")
     column_filters = (
@@ -136,25 +125,7 @@ class MentorPoolView(SchoolModelView):
         "languages": "ISO 639 codes, separated by commas (en, fr, es).",
         "capacity": "How many agreements the mentor can run at once.",
     }
-    form_columns = (
-        "alias_code",
-        "name",
-        "email",
-        "phone",
-        "country",
-        "address",
-        "employer_or_party",
-        "biography",
-        "links",
-        "roles_offered",
-        "expertise",
-        "languages",
-        "region",
-        "experience_band",
-        "availability",
-        "capacity",
-        "do_not_approach",
-    )
+    form_columns = _POOL_RECORD
     form_readonly_columns = ("alias_code",)
     form_args = {"languages": languages_args()}
 
