@@ -124,6 +124,17 @@ MATCH_STATES_DISCLOSED = (
 )
 
 
+class MatchingCriterion(StrEnum):
+    """What a shortlist weighs when it ranks the pool against a programme."""
+
+    EXPERTISE = "expertise"
+    LANGUAGES = "languages"
+    ROLE = "role"
+    REGION = "region"
+    CAPACITY = "free capacity"
+    AVAILABILITY = "availability"
+
+
 class ConsentSide(StrEnum):
     """Whose consent to disclosure a record holds."""
 

@@ -58,6 +58,8 @@ from plp.models import (
     Seminar,
     SeminarEnrolment,
     SeminarInterest,
+    Shortlist,
+    ShortlistCandidate,
     User,
 )
 from plp.values import check_dates_in_order, parse_currency, parse_email, parse_exact
@@ -68,7 +70,13 @@ _RULES: dict[type, list[Callable]] = defaultdict(list)
 _SIGNED_MONEY = {(BudgetRevision, "amount_change")}
 
 # Records that are written once and never changed or deleted.
-_APPEND_ONLY = (AuditEvent, Consent, BudgetRevision)
+_APPEND_ONLY = (
+    AuditEvent,
+    Consent,
+    BudgetRevision,
+    Shortlist,
+    ShortlistCandidate,
+)
 
 # What to do instead, said when a record others depend on cannot be deleted.
 _INSTEAD_OF_DELETING = {

@@ -2,7 +2,16 @@
 
 from plp.models.audit import AuditEvent
 from plp.models.finance import ExchangeRate, Expense, FundingApplication
-from plp.models.matching import Agreement, CheckIn, Consent, Match, MentoringSession
+from plp.models.matching import (
+    Agreement,
+    CheckIn,
+    Consent,
+    Match,
+    MatchingWeight,
+    MentoringSession,
+    Shortlist,
+    ShortlistCandidate,
+)
 from plp.models.people import (
     CLIENT_BRIEF_FIELDS,
     CLIENT_IDENTITY_FIELDS,
@@ -44,6 +53,7 @@ __all__ = [
     "FundingApplication",
     "LearningAgenda",
     "Match",
+    "MatchingWeight",
     "Mentor",
     "MentoringSession",
     "Need",
@@ -53,6 +63,8 @@ __all__ = [
     "Seminar",
     "SeminarEnrolment",
     "SeminarInterest",
+    "Shortlist",
+    "ShortlistCandidate",
     "User",
 ]
 

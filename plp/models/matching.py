@@ -4,11 +4,13 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
     Integer,
+    String,
     Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -19,6 +21,7 @@ from plp.enums import (
     Channel,
     ConsentDecision,
     ConsentSide,
+    MatchingCriterion,
     MatchState,
     PeerRole,
     ProgressRating,
@@ -44,6 +47,7 @@ class Match(Versioned, Timestamped, Base):
     proposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     disclosed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_reason: Mapped[str | None] = mapped_column(Text)
+    shortlist_id: Mapped[int | None] = mapped_column(ForeignKey("shortlists.id"))
 
     programme = relationship("Programme", back_populates="matches")
     mentor = relationship("Mentor", back_populates="matches")
@@ -52,6 +56,7 @@ class Match(Versioned, Timestamped, Base):
         "Consent", back_populates="match", order_by="(Consent.recorded_at, Consent.id)"
     )
     agreement = relationship("Agreement", back_populates="match", uselist=False)
+    shortlist = relationship("Shortlist")
 
     def __str__(self) -> str:
         return f"{self.programme} / {self.mentor} ({self.role})"
@@ -60,6 +65,85 @@ class Match(Versioned, Timestamped, Base):
         """Return the latest decision recorded for one side, if any."""
         decisions = [c.decision for c in self.consents if c.side == side]
         return decisions[-1] if decisions else None
+
+
+class MatchingWeight(Versioned, Timestamped, Base):
+    """How much one criterion counts when a shortlist ranks the pool.
+
+    Administrators set the weights; each shortlist keeps a copy of those it
+    was built with, so its ranking can be explained after they change.
+    """
+
+    __tablename__ = "matching_weights"
+    __table_args__ = (
+        CheckConstraint("weight >= 0 AND weight <= 100", name="weight_in_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    criterion: Mapped[MatchingCriterion] = mapped_column(
+        enum_type(MatchingCriterion), unique=True
+    )
+    weight: Mapped[int] = mapped_column(Integer)
+
+    def __str__(self) -> str:
+        return f"{self.criterion}: {self.weight}"
+
+
+class Shortlist(Base):
+    """A ranked list of pool members fitting a programme, as it was built.
+
+    Written once: the weights, the preferences and the size of the pool it
+    was built from stay with it, so the ranking can be explained later.
+    """
+
+    __tablename__ = "shortlists"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
+    need_id: Mapped[int | None] = mapped_column(ForeignKey("needs.id"))
+    role: Mapped[PeerRole | None] = mapped_column(enum_type(PeerRole))
+    region: Mapped[str | None] = mapped_column(String(100))
+    built_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    # {criterion: weight} as the administrators had set them at the time.
+    weights: Mapped[dict] = mapped_column(JSON)
+    pool_size: Mapped[int] = mapped_column(Integer, default=0)
+    # {reason: number of pool members left out for it}.
+    exclusions: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    programme = relationship("Programme")
+    need = relationship("Need")
+    built_by = relationship("User")
+    candidates = relationship(
+        "ShortlistCandidate",
+        back_populates="shortlist",
+        order_by="ShortlistCandidate.rank",
+    )
+
+    def __str__(self) -> str:
+        when = f" of {self.built_at:%Y-%m-%d %H:%M}" if self.built_at else ""
+        return f"Shortlist for {self.programme}{when}"
+
+
+class ShortlistCandidate(Base):
+    """One pool member on a shortlist, with the score and why it was given."""
+
+    __tablename__ = "shortlist_candidates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shortlist_id: Mapped[int] = mapped_column(ForeignKey("shortlists.id"), index=True)
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("mentors.id"), index=True)
+    rank: Mapped[int] = mapped_column(Integer)
+    # Points out of the sum of the shortlist's weights.
+    score: Mapped[int] = mapped_column(Integer)
+    # [{criterion, weight, points, reason}], one entry per criterion.
+    explanation: Mapped[list] = mapped_column(JSON)
+
+    shortlist = relationship("Shortlist", back_populates="candidates")
+    mentor = relationship("Mentor")
+
+    def __str__(self) -> str:
+        return f"{self.rank}. {self.mentor} ({self.score} points)"
 
 
 class Consent(Base):
