@@ -16,7 +16,7 @@ from plp.enums import Channel, ConsentDecision, ConsentSide, Role
 from plp.enums import MatchState as M
 from plp.errors import DomainError, InvalidValue, NotPermitted, TransitionRefused
 from plp.models import Consent, Match, User
-from plp.permissions import scope_query
+from plp.permissions import may_manage_programme, scope_query
 from plp.rules import BEFORE_DISCLOSURE, MATCH_PROGRESSION, MATCH_STATES_ENDED
 from plp.services.audit import record_event
 
@@ -41,6 +41,7 @@ NEXT_ACTION = {
     M.DISCLOSED: "hold the interview",
     M.INTERVIEW: "the client must invite the mentor",
     M.INVITED: "the mentor must accept",
+    M.ACCEPTED: "finalise the agreement",
 }
 
 # How a refusal says where a match is, e.g. "it is already at the interview stage".
@@ -62,6 +63,14 @@ class MatchStep:
     requirement: str = ""
 
 
+@dataclass(frozen=True)
+class OpenStep:
+    """A step open to a member of staff, and the side it is taken for, if fixed."""
+
+    name: str
+    side: ConsentSide | None = None
+
+
 STEPS = {
     step.name: step
     for step in (
@@ -80,6 +89,13 @@ STEPS = {
             (M.INVITED,),
             M.ACCEPTED,
             "the client's invitation",
+        ),
+        MatchStep(
+            "finalise",
+            "An agreement",
+            (M.ACCEPTED,),
+            M.AGREED,
+            "the mentor's acceptance",
         ),
         MatchStep("decline", "Declining", OPEN_STATES, M.DECLINED),
         MatchStep("withdraw", "Withdrawing", OPEN_STATES, M.WITHDRAWN),
@@ -149,7 +165,7 @@ def record_consent(
             "a consent given earlier is withdrawn with its own step."
         )
     _check_channel(channel)
-    match = _find_match(session, actor, match_id, side, consent=True)
+    match = find_match(session, actor, match_id, side, consent=True)
     _check_consent_open(match, "Consent")
     if decision == ConsentDecision.GIVEN and _latest(match, side) == decision:
         raise TransitionRefused(f"The {side} side's consent is already recorded.")
@@ -158,12 +174,12 @@ def record_consent(
         _add_consent(session, actor, match, side, decision, channel, note)
         if decision == ConsentDecision.REFUSED:
             match.end_reason = REFUSAL_REASON
-            _move(session, actor, match, M.DECLINED, f"refused by the {side} side")
+            move_match(session, actor, match, M.DECLINED, f"refused by the {side} side")
         elif all(_latest(match, s) == ConsentDecision.GIVEN for s in ConsentSide):
             match.disclosed_at = match.state_changed_at = _now()
-            _move(session, actor, match, M.DISCLOSED, "both sides consented")
+            move_match(session, actor, match, M.DISCLOSED, "both sides consented")
 
-    _commit(session, change)
+    commit_change(session, change)
     logger.info(
         "user %s recorded %s %s on match %s", actor.id, side, decision, match.id
     )
@@ -180,7 +196,7 @@ def withdraw_consent(
 ) -> Match:
     """Withdraw a side's consent before the names are disclosed."""
     _check_channel(channel)
-    match = _find_match(session, actor, match_id, side, consent=True)
+    match = find_match(session, actor, match_id, side, consent=True)
     _check_consent_open(match, "Withdrawing consent")
     if _latest(match, side) != ConsentDecision.GIVEN:
         raise TransitionRefused(
@@ -192,7 +208,7 @@ def withdraw_consent(
         decision = ConsentDecision.WITHDRAWN
         _add_consent(session, actor, match, side, decision, channel, note)
 
-    _commit(session, change)
+    commit_change(session, change)
     logger.info("user %s withdrew %s consent on match %s", actor.id, side, match.id)
     return match
 
@@ -217,9 +233,9 @@ def expire_proposals(
     def change() -> None:
         for match in matches:
             match.end_reason = f"No answer within {older_than_days} days."
-            _move(session, None, match, M.EXPIRED, match.end_reason)
+            move_match(session, None, match, M.EXPIRED, match.end_reason)
 
-    _commit(session, change)
+    commit_change(session, change)
     logger.info(
         "expired %s proposals older than %s days", len(matches), older_than_days
     )
@@ -237,7 +253,7 @@ def _take_step(
     ends = step.to_state in MATCH_STATES_ENDED
     if ends and not (reason or "").strip():
         raise InvalidValue(f"Reason: say why the match is {step.to_state}")
-    match = _find_match(session, actor, match_id, side, consent=False, ending=ends)
+    match = find_match(session, actor, match_id, side, consent=False, ending=ends)
     refusal = refusal_reason(step, match.state)
     if refusal:
         raise TransitionRefused(refusal)
@@ -251,9 +267,9 @@ def _take_step(
                 note = f"by the {side} side: {note}"
         if step.to_state == M.PROPOSED:
             match.proposed_at = _now()
-        _move(session, actor, match, step.to_state, note)
+        move_match(session, actor, match, step.to_state, note)
 
-    _commit(session, change)
+    commit_change(session, change)
     logger.info("user %s took step %s for match %s", actor.id, step.name, match.id)
     return match
 
@@ -317,7 +333,7 @@ def _check_channel(channel: Channel) -> None:
         )
 
 
-def _find_match(
+def find_match(
     session: Session,
     actor: User,
     match_id: int,
@@ -338,6 +354,39 @@ def _find_match(
     if refusal:
         raise NotPermitted(refusal)
     return match
+
+
+def steps_open_to(actor: User, match: Match) -> list[OpenStep]:
+    """Return the steps a member of staff may take on a match in its state now."""
+    if not _reaches(actor, match):
+        return []
+    steps = []
+    if match.state == M.PROPOSED:
+        for side in ConsentSide:
+            if _role_refusal(actor, side, consent=True, ending=False):
+                continue
+            steps.append(OpenStep("record_consent", side))
+            if _latest(match, side) == ConsentDecision.GIVEN:
+                steps.append(OpenStep("withdraw_consent", side))
+    # A coordinator speaks for the mentor; staff of the client side may say
+    # which side ended a match, or leave it unsaid.
+    side = ConsentSide.MENTOR if actor.role == Role.COORDINATOR else None
+    for step in STEPS.values():
+        ends = step.to_state in MATCH_STATES_ENDED
+        if refusal_reason(step, match.state):
+            continue
+        if _role_refusal(actor, side, consent=False, ending=ends):
+            continue
+        steps.append(OpenStep(step.name, side if ends else None))
+    return steps
+
+
+def _reaches(actor: User, match: Match) -> bool:
+    if actor.role in (Role.ADMINISTRATOR, Role.COORDINATOR):
+        return True
+    return actor.role == Role.FACILITATOR and may_manage_programme(
+        actor, match.programme
+    )
 
 
 def _role_refusal(actor: User, side, consent: bool, ending: bool) -> str:
@@ -384,14 +433,15 @@ def _add_consent(session, actor, match, side, decision, channel, note) -> None:
     )
 
 
-def _move(session, actor: User | None, match: Match, to_state: M, note) -> None:
+def move_match(session, actor: User | None, match: Match, to_state: M, note) -> None:
+    """Move a match to a state and audit the move; the caller commits."""
     before = match.state
     match.state = to_state
     match.state_changed_at = _now()
     record_event(session, actor, match, str(to_state), before, to_state, note)
 
 
-def _commit(session: Session, change) -> None:
+def commit_change(session: Session, change) -> None:
     """Make a change and commit it, or write nothing if any rule refuses it."""
     try:
         change()

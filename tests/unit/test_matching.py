@@ -9,7 +9,9 @@ from plp.enums import Channel, ConsentDecision, ConsentSide, Role
 from plp.enums import MatchState as M
 from plp.errors import InvalidValue, NotPermitted, TransitionRefused
 from plp.models import AuditEvent, Consent, Match
+from plp.rules import MATCH_STATES_ENDED
 from plp.services import matching
+from plp.services.agreements import finalise_agreement
 from plp.services.matching import (
     STEPS,
     decline,
@@ -17,10 +19,17 @@ from plp.services.matching import (
     hold_interview,
     propose,
     record_consent,
+    steps_open_to,
     withdraw,
     withdraw_consent,
 )
-from tests.unit.factories import make_match, make_mentor, make_programme, make_user
+from tests.unit.factories import (
+    make_budget,
+    make_match,
+    make_mentor,
+    make_programme,
+    make_user,
+)
 
 CLIENT, MENTOR = ConsentSide.CLIENT, ConsentSide.MENTOR
 GIVEN, REFUSED = ConsentDecision.GIVEN, ConsentDecision.REFUSED
@@ -51,6 +60,7 @@ def new_match(session, facilitator):
 
     def make(state: M = M.PROPOSED, proposed_at: datetime | None = None) -> Match:
         programme = make_programme(session, facilitator=facilitator)
+        make_budget(session, programme, ["1000.00"], agreed=True)
         match = make_match(session, programme, make_mentor(session), state)
         if state != M.SHORTLISTED:
             match.proposed_at = proposed_at or datetime.now(UTC)
@@ -61,7 +71,11 @@ def new_match(session, facilitator):
 
 
 def take(session, actor, step_name: str, match_id: int):
-    """Take a workflow step by name, with a reason where the step ends the match."""
+    """Take a workflow step by name, with what the step needs to be taken."""
+    if step_name == "finalise":
+        match = session.get(Match, match_id)
+        line = match.programme.budget.lines[0]
+        return finalise_agreement(session, actor, match_id, line.id, "400.00", 6)
     service = getattr(matching, step_name)
     if step_name in ("decline", "withdraw"):
         return service(session, actor, match_id, "The client chose another route")
@@ -101,6 +115,7 @@ def test_every_allowed_step_moves_the_match_and_is_audited(
     session.expire_all()
     assert match.state == STEPS[step_name].to_state
     [event] = events(session, match)
+    assert (event.action, event.from_state) == (str(match.state), state.value)
     assert (event.actor_id, event.from_state, event.to_state) == (
         admin.id,
         state.value,
@@ -491,3 +506,83 @@ def test_a_step_already_passed_says_where_the_match_is(session, admin, new_match
     assert str(refused.value) == (
         "The match is already invited; an interview comes before that."
     )
+
+
+@pytest.mark.parametrize("state", [s for s in M if s != M.PROPOSED])
+def test_consent_is_withdrawn_only_while_proposed(session, admin, new_match, state):
+    match = new_match(state)
+
+    with pytest.raises(TransitionRefused):
+        withdraw_consent(session, admin, match.id, CLIENT, Channel.PHONE)
+
+    session.expire_all()
+    assert match.state == state
+    assert consents(session, match) == 0
+
+
+# The steps the panel offers each member of staff.
+
+
+def offered(actor, match) -> list[tuple[str, str | None]]:
+    return [(step.name, step.side) for step in steps_open_to(actor, match)]
+
+
+def test_a_proposed_match_offers_the_facilitator_the_client_side(
+    session, facilitator, new_match
+):
+    match = new_match(M.PROPOSED)
+    record_consent(session, facilitator, match.id, CLIENT, GIVEN, Channel.PHONE)
+
+    assert offered(facilitator, match) == [
+        ("record_consent", CLIENT),
+        ("withdraw_consent", CLIENT),
+        ("decline", None),
+        ("withdraw", None),
+    ]
+
+
+def test_a_proposed_match_offers_the_coordinator_the_mentor_side(
+    session, coordinator, new_match
+):
+    match = new_match(M.PROPOSED)
+
+    assert offered(coordinator, match) == [
+        ("record_consent", MENTOR),
+        ("decline", MENTOR),
+        ("withdraw", MENTOR),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("state", "step_name"),
+    [
+        (M.SHORTLISTED, "propose"),
+        (M.DISCLOSED, "hold_interview"),
+        (M.INTERVIEW, "invite"),
+        (M.INVITED, "accept"),
+        (M.ACCEPTED, "finalise"),
+    ],
+)
+def test_each_state_offers_its_next_step_and_the_endings(
+    session, admin, coordinator, new_match, state, step_name
+):
+    match = new_match(state)
+
+    assert offered(admin, match) == [
+        (step_name, None),
+        ("decline", None),
+        ("withdraw", None),
+    ]
+    assert offered(coordinator, match) == [("decline", MENTOR), ("withdraw", MENTOR)]
+
+
+@pytest.mark.parametrize("state", [M.AGREED, *MATCH_STATES_ENDED])
+def test_a_finished_match_offers_nothing(session, admin, new_match, state):
+    assert offered(admin, new_match(state)) == []
+
+
+@pytest.mark.parametrize("role", [Role.DIRECTOR, Role.FINANCE, Role.FACILITATOR])
+def test_staff_outside_the_match_are_offered_nothing(session, new_match, role):
+    match = new_match(M.PROPOSED)
+
+    assert offered(make_user(session, role), match) == []
