@@ -186,3 +186,21 @@ def _enforce_sqlite_foreign_keys(dbapi_connection, connection_record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+@event.listens_for(Engine, "connect")
+def _work_in_utc_on_postgresql(dbapi_connection, connection_record):
+    """Make PostgreSQL read days and months of stored moments in UTC.
+
+    Moments are stored in UTC; without this, date() and to_char() on them
+    would follow the server's time zone, and a day's totals could differ
+    between SQLite and PostgreSQL.
+    """
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET TIME ZONE 'UTC'")
+    cursor.close()
+    dbapi_connection.autocommit = autocommit
