@@ -1,9 +1,12 @@
 """Who may see and do what: one place for every role check."""
 
-from sqlalchemy import Select, false, select
+from collections.abc import Collection
 
-from plp.enums import Role
-from plp.models import Programme, User
+from sqlalchemy import Select, false, select
+from sqlalchemy.orm import Session
+
+from plp.enums import MATCH_STATES_DISCLOSED, Role
+from plp.models import Match, Mentor, Programme, User
 
 # Roles that may see the identities of the whole mentor pool.
 POOL_IDENTITY_ROLES = (Role.ADMINISTRATOR, Role.COORDINATOR)
@@ -14,6 +17,48 @@ LIFECYCLE_ROLES = (Role.ADMINISTRATOR, Role.FACILITATOR)
 # Roles that may agree a budget or approve a revision of one.
 BUDGET_ROLES = (Role.ADMINISTRATOR, Role.FACILITATOR, Role.FINANCE)
 REVISION_ROLES = (Role.ADMINISTRATOR, Role.FINANCE)
+
+
+def may_see_mentor_identity(
+    session: Session,
+    user: User,
+    mentor: Mentor,
+    disclosed: Collection[int] | None = None,
+) -> bool:
+    """Tell whether a user may see who a mentor is (name, contacts, party).
+
+    Administrators and network coordinators see the whole pool; a facilitator
+    sees a mentor once a match in one of their own programmes is disclosed;
+    directors and finance officers never do. A page that shows many mentors
+    passes `disclosed`, the ids from `mentor_ids_disclosed_to`, read once.
+    """
+    if user.role in POOL_IDENTITY_ROLES:
+        return True
+    if user.role != Role.FACILITATOR:
+        return False
+    if disclosed is None:
+        disclosed = mentor_ids_disclosed_to(session, user)
+    return mentor.id in disclosed
+
+
+def mentor_ids_disclosed_to(session: Session, user: User) -> frozenset[int]:
+    """Return the ids of the mentors disclosed in a facilitator's own programmes."""
+    if user.role != Role.FACILITATOR:
+        return frozenset()
+    return frozenset(session.execute(disclosed_mentor_ids(user)).scalars())
+
+
+def disclosed_mentor_ids(user: User) -> Select:
+    """Select the mentors disclosed in a user's own programmes, as one query."""
+    return (
+        select(Match.mentor_id)
+        .join(Programme, Match.programme_id == Programme.id)
+        .where(
+            Programme.facilitator_id == user.id,
+            Match.state.in_(MATCH_STATES_DISCLOSED),
+        )
+        .distinct()
+    )
 
 
 def sees_all_programmes(user: User) -> bool:
@@ -50,6 +95,7 @@ _PARENTS = {
     "ProgressUpdate": ("item_id", "AgendaItem"),
     "Consent": ("match_id", "Match"),
     "MentoringSession": ("agreement_id", "Agreement"),
+    "ShortlistCandidate": ("shortlist_id", "Shortlist"),
 }
 
 # Records that name people but belong to no programme; directors see none.

@@ -4,13 +4,16 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from plp.db import Base
 from plp.enums import (
+    MATCH_STATES_DISCLOSED,
     Channel,
     ConsentDecision,
     ConsentSide,
+    MatchingCriterion,
+    MatchState,
     ProgressRating,
     Role,
     SessionMode,
@@ -24,19 +27,28 @@ from plp.models import (
     ExchangeRate,
     Expense,
     FundingApplication,
+    MatchingWeight,
     MentoringSession,
     ProgressUpdate,
     Seminar,
     SeminarEnrolment,
     SeminarInterest,
+    Shortlist,
+    ShortlistCandidate,
 )
-from plp.permissions import may_manage_programme, scope_query
+from plp.permissions import (
+    may_manage_programme,
+    may_see_mentor_identity,
+    mentor_ids_disclosed_to,
+    scope_query,
+)
 from tests.unit.factories import (
     make_agenda,
     make_agreement,
     make_assessment,
     make_budget,
     make_client,
+    make_match,
     make_mentor,
     make_programme,
     make_user,
@@ -51,7 +63,7 @@ EVERY_MODEL = sorted(
 # Records of no programme that every role but the director sees whole.
 POOL_AND_STAFF = ("Mentor", "User")
 # Records of no programme that every role sees whole.
-SHARED = ("Seminar", "ExchangeRate")
+SHARED = ("Seminar", "ExchangeRate", "MatchingWeight")
 
 
 class School:
@@ -67,6 +79,7 @@ class School:
         self.seminar = self._shared(
             Seminar(title="Campaigning", starts_on=ON, ends_on=ON, currency="EUR")
         )
+        self._shared(MatchingWeight(criterion=MatchingCriterion.EXPERTISE, weight=40))
         self._shared(
             ExchangeRate(
                 currency="EUR",
@@ -123,6 +136,15 @@ class School:
             ),
             SeminarEnrolment(seminar=self.seminar, programme=programme, enrolled_on=ON),
             SeminarInterest(programme=programme, topic="Media", expressed_on=ON),
+            Shortlist(
+                programme=programme,
+                weights={},
+                candidates=[
+                    ShortlistCandidate(
+                        mentor=agreement.mentor, rank=1, score=10, explanation=[]
+                    )
+                ],
+            ),
         ]
         session.add_all(records)
         session.flush()
@@ -205,7 +227,13 @@ def test_the_school_holds_a_record_of_every_kind(school):
 
 
 def test_the_facilitators_own_and_other_records_are_told_apart(school):
-    for model in (ProgressUpdate, MentoringSession, Consent, BudgetRevision):
+    for model in (
+        ProgressUpdate,
+        MentoringSession,
+        Consent,
+        BudgetRevision,
+        ShortlistCandidate,
+    ):
         assert len(school.ids_of(model, {"own"})) == 1
         assert len(school.ids_of(model, {"other"})) == 1
 
@@ -248,3 +276,112 @@ def test_only_administrators_and_the_programmes_facilitator_manage_it(session, s
 
     assert managers == {Role.ADMINISTRATOR, Role.FACILITATOR}
     assert not may_manage_programme(school.other_facilitator, programme)
+
+
+# Who may see a mentor's identity
+
+
+@pytest.fixture
+def pool(session):
+    """Return a facilitator, another, and a mentor matched at every state."""
+    facilitator = make_user(session, Role.FACILITATOR)
+    other = make_user(session, Role.FACILITATOR)
+    own = make_programme(session, facilitator=facilitator)
+    mentors = {state: make_mentor(session) for state in MatchState}
+    for state, mentor in mentors.items():
+        make_match(session, own, mentor, state)
+    elsewhere = make_mentor(session)
+    make_match(session, make_programme(session, facilitator=other), elsewhere)
+    session.commit()
+    return facilitator, other, mentors, elsewhere
+
+
+@pytest.mark.parametrize("state", list(MatchState))
+def test_a_facilitator_sees_a_mentor_only_once_their_own_match_is_disclosed(
+    session, pool, state
+):
+    facilitator, _, mentors, _ = pool
+
+    seen = may_see_mentor_identity(session, facilitator, mentors[state])
+
+    assert seen is (state in MATCH_STATES_DISCLOSED)
+
+
+def test_a_facilitator_never_sees_a_mentor_disclosed_in_someone_elses_programme(
+    session, pool
+):
+    facilitator, other, _, elsewhere = pool
+
+    assert may_see_mentor_identity(session, other, elsewhere)
+    assert not may_see_mentor_identity(session, facilitator, elsewhere)
+
+
+def test_a_disclosure_elsewhere_does_not_open_a_mentor_undisclosed_here(session, pool):
+    facilitator, other, mentors, _ = pool
+    proposed = mentors[MatchState.PROPOSED]
+    make_match(session, make_programme(session, facilitator=other), proposed)
+
+    assert may_see_mentor_identity(session, other, proposed)
+    assert not may_see_mentor_identity(session, facilitator, proposed)
+
+
+@pytest.mark.parametrize(
+    ("role", "sees"),
+    [
+        (Role.ADMINISTRATOR, True),
+        (Role.COORDINATOR, True),
+        (Role.DIRECTOR, False),
+        (Role.FINANCE, False),
+    ],
+)
+def test_the_pool_is_seen_whole_by_administrators_and_coordinators_only(
+    session, pool, role, sees
+):
+    user = make_user(session, role)
+    _, _, mentors, elsewhere = pool
+    unmatched = make_mentor(session)
+
+    seen = {
+        may_see_mentor_identity(session, user, mentor)
+        for mentor in [*mentors.values(), elsewhere, unmatched]
+    }
+
+    assert seen == {sees}
+
+
+def test_the_mentors_disclosed_to_a_facilitator_are_read_in_one_query(session, pool):
+    facilitator, _, mentors, _ = pool
+    expected = {mentors[state].id for state in MATCH_STATES_DISCLOSED}
+    assert facilitator.role == Role.FACILITATOR
+    statements = []
+
+    def count(connection, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(session.bind, "before_cursor_execute", count)
+    try:
+        disclosed = mentor_ids_disclosed_to(session, facilitator)
+    finally:
+        event.remove(session.bind, "before_cursor_execute", count)
+
+    assert disclosed == expected
+    assert len(statements) == 1
+
+
+def test_a_list_checks_each_mentor_against_the_ids_it_read_once(session, pool):
+    facilitator, _, mentors, elsewhere = pool
+    disclosed = mentor_ids_disclosed_to(session, facilitator)
+
+    seen = [
+        mentor.alias_code
+        for mentor in [*mentors.values(), elsewhere]
+        if may_see_mentor_identity(session, facilitator, mentor, disclosed)
+    ]
+
+    assert seen == [mentors[state].alias_code for state in MATCH_STATES_DISCLOSED]
+
+
+def test_nobody_but_a_facilitator_has_mentors_disclosed_to_them(session, pool):
+    coordinator = make_user(session, Role.COORDINATOR)
+
+    assert mentor_ids_disclosed_to(session, coordinator) == frozenset()
