@@ -28,6 +28,7 @@ from plp.models import (
     SeminarEnrolment,
     User,
 )
+from plp.queries.money import COMMITTING_AGREEMENTS
 from plp.rules import active_agreement_count
 from plp.services.audit import record_event
 from plp.services.matching import (
@@ -41,15 +42,12 @@ from plp.values import check_dates_in_order, parse_date, parse_money
 
 logger = logging.getLogger(__name__)
 
-ZERO = Decimal("0.00")
-
 # The budget line category that pays for each role.
 LINE_CATEGORY = {
     PeerRole.MENTOR: BudgetCategory.MENTORING,
     PeerRole.COACH: BudgetCategory.COACHING,
 }
 
-COMMITTING_AGREEMENTS = (AgreementStatus.ACTIVE, AgreementStatus.COMPLETED)
 COMMITTING_PLACES = (EnrolmentStatus.ENROLLED, EnrolmentStatus.ATTENDED)
 
 
@@ -270,8 +268,8 @@ def _check_budget_room(
 
 
 def _money(session: Session, query) -> Decimal:
-    value = session.execute(query).scalar_one()
-    return value if isinstance(value, Decimal) else Decimal(value).quantize(ZERO)
+    # COALESCE takes the money column's type, so even "none" reads as 0.00.
+    return session.execute(query).scalar_one()
 
 
 def _note(match: Match, terms: _Terms) -> str:

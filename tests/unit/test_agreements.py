@@ -219,7 +219,9 @@ def test_booked_seminar_places_on_the_line_count_as_committed(
     with pytest.raises(RuleBroken, match=r"400\.00 of its 600\.00 is committed"):
         finalise(session, facilitator, accepted, fee="200.01")
 
-    assert committed_on_programme(session, accepted.programme_id) == Decimal("400.00")
+    committed = committed_on_programme(session, accepted.programme_id)
+    assert committed == Decimal("400.00")
+    assert str(committed) == "400.00"
 
 
 def test_a_fee_over_the_programmes_budget_is_refused_with_the_figures(
@@ -434,3 +436,10 @@ def test_the_picker_offers_the_lines_that_pay_for_the_role(session, accepted):
     lines = lines_for_match(session, accepted)
 
     assert [line.description for line in lines] == ["Line 1"]
+
+
+def test_nothing_committed_reads_as_exact_zero(session, accepted):
+    committed = committed_on_line(session, line_of(accepted).id)
+
+    assert isinstance(committed, Decimal)
+    assert str(committed) == "0.00"
