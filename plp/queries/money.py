@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
 from plp.db import Money
@@ -38,6 +38,10 @@ COMMITTING_AGREEMENTS = (AgreementStatus.ACTIVE, AgreementStatus.COMPLETED)
 
 # The kinds of money a programme has, in the order they are shown.
 KINDS = ("agreed", "committed", "spent", "secured")
+
+# Portfolio totals add each programme's funding gap: agreed less secured,
+# never below zero, so one programme's surplus does not hide another's gap.
+TOTALS = (*KINDS, "gap")
 
 # Said where spending has no budget line to put it under.
 NO_LINE = "no budget line"
@@ -145,14 +149,16 @@ def money_by_currency(
 ) -> dict[str, dict[str, Decimal]]:
     """Return the covered programmes' money summed per currency, by kind."""
     rows = _programme_money_query(portfolio).subquery()
-    query = select(
-        rows.c.currency,
-        *(func.coalesce(func.sum(rows.c[kind]), 0).label(kind) for kind in KINDS),
-    ).group_by(rows.c.currency)
+    gap = case(
+        (rows.c.agreed > rows.c.secured, rows.c.agreed - rows.c.secured),
+        else_=literal(ZERO, Money()),
+    )
+    sums = [func.sum(rows.c[kind]) for kind in KINDS] + [func.sum(gap)]
+    query = select(rows.c.currency, *sums).group_by(rows.c.currency)
     totals = {}
     for currency, *amounts in session.execute(query).tuples():
         totals[currency] = {
-            kind: _money(amount) for kind, amount in zip(KINDS, amounts, strict=True)
+            kind: _money(amount) for kind, amount in zip(TOTALS, amounts, strict=True)
         }
     return totals
 

@@ -31,6 +31,7 @@ from plp.queries.money import (
     money_by_programme,
     monthly_spending,
 )
+from plp.queries.overview import overview
 from tests.unit.factories import (
     make_agreement,
     make_budget,
@@ -158,9 +159,23 @@ def test_totals_are_summed_per_currency(session):
     _spend(session, second, "20.02")
     _spend(session, third, "5.00")
 
+    session.add(
+        FundingApplication(
+            programme=first,
+            funder="Civic Trust",
+            amount_asked=Decimal("1500.00"),
+            status=FundingStatus.AWARDED,
+            amount_awarded=Decimal("1500.00"),
+        )
+    )
+    session.flush()
+
     totals = money_by_currency(session, EVERYTHING)
 
     assert totals["GBP"]["agreed"] == Decimal("2000.00")
+    assert totals["GBP"]["secured"] == Decimal("1500.00")
+    # The first programme's surplus of 500.00 does not close the second's gap.
+    assert totals["GBP"]["gap"] == Decimal("1000.00")
     assert totals["GBP"]["spent"] == Decimal("30.03")
     assert totals["EUR"]["spent"] == Decimal("5.00")
 
@@ -258,3 +273,28 @@ def test_the_filter_covers_facilitator_place_and_stage(session):
 def test_a_period_that_ends_before_it_starts_is_refused():
     with pytest.raises(ValueError, match="before it starts"):
         PortfolioFilter(period_start=date(2026, 5, 1), period_end=date(2026, 4, 1))
+
+
+def test_the_overview_gathers_stages_bands_money_and_matches(session):
+    programme, _ = _programme_with_money(session, "GBP")
+    make_programme(session, ProgrammeStatus.ASSESSMENT)
+    session.add(
+        ExchangeRate(
+            currency="GBP",
+            reporting_currency="EUR",
+            rate=Decimal("1.20"),
+            valid_from=date(2026, 1, 1),
+        )
+    )
+    _spend(session, programme, "10.00")
+    session.flush()
+
+    result = overview(session, EVERYTHING, date(2026, 7, 1), "EUR")
+
+    assert result.programmes == 2
+    assert result.by_stage[ProgrammeStatus.ASSESSMENT] == 1
+    assert result.by_stage[ProgrammeStatus.COMPLETED] == 0
+    assert result.money.amounts["agreed"] == Decimal("1200.00")
+    assert result.money.amounts["spent"] == Decimal("12.00")
+    assert result.money.complete
+    assert result.matches_in_progress == 0
