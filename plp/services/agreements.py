@@ -198,6 +198,10 @@ def _optional_date(value, label: str) -> date | None:
 
 def _line_for(session: Session, match: Match, line_id) -> BudgetLine:
     programme = match.programme
+    if line_id is None:
+        raise InvalidValue(
+            f"Budget line: choose the line of {programme}'s budget that pays the fee"
+        )
     line = session.execute(
         select(BudgetLine)
         .join(Budget, BudgetLine.budget_id == Budget.id)

@@ -31,6 +31,9 @@ OPEN_STATES = (
     M.ACCEPTED,
 )
 
+# Steps that need nothing but the match, so that a list can take them in bulk.
+BULK_STEPS = ("propose", "hold_interview", "invite", "accept")
+
 # Roles that take part in matching at all; each is limited further below.
 MATCHING_ROLES = (Role.ADMINISTRATOR, Role.FACILITATOR, Role.COORDINATOR)
 
@@ -272,6 +275,54 @@ def _take_step(
     commit_change(session, change)
     logger.info("user %s took step %s for match %s", actor.id, step.name, match.id)
     return match
+
+
+def take_step_for_all(
+    session: Session, actor: User, step_name: str, match_ids: list[int]
+) -> list[Match]:
+    """Take a step that needs no more input for several matches, all or none.
+
+    Every match is checked first; if any is refused, nothing changes and the
+    error gives each refusal with its reason. Ids outside the actor's scope
+    are counted, never named.
+    """
+    if step_name not in BULK_STEPS:
+        raise TransitionRefused(
+            f"{step_name} is not a step taken for several matches at once."
+        )
+    step = STEPS[step_name]
+    if not match_ids:
+        raise TransitionRefused(f"{step.noun} needs at least one match selected.")
+    if actor.role not in MATCHING_ROLES:
+        raise NotPermitted(f"A {actor.role} may not change matches.")
+    refusal = _role_refusal(actor, None, consent=False, ending=False)
+    if refusal:
+        raise NotPermitted(refusal)
+    query = scope_query(select(Match).where(Match.id.in_(match_ids)), Match, actor)
+    query = query.order_by(Match.id).with_for_update()
+    matches = session.execute(query).scalars().all()
+
+    refusals = [
+        f"Match {match.id}: {reason}"
+        for match in matches
+        if (reason := refusal_reason(step, match.state))
+    ]
+    unseen = len(set(match_ids)) - len(matches)
+    if unseen:
+        verb = "is" if unseen == 1 else "are"
+        refusals.append(f"{unseen} of the selected matches {verb} not yours to change.")
+    if refusals:
+        raise TransitionRefused("Nothing was changed. " + " ".join(refusals))
+
+    def change() -> None:
+        for match in matches:
+            if step.to_state == M.PROPOSED:
+                match.proposed_at = _now()
+            move_match(session, actor, match, step.to_state, None)
+
+    commit_change(session, change)
+    logger.info("user %s took step %s for matches %s", actor.id, step_name, match_ids)
+    return list(matches)
 
 
 def refusal_reason(step: MatchStep, state: M) -> str:

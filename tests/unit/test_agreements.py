@@ -443,3 +443,13 @@ def test_nothing_committed_reads_as_exact_zero(session, accepted):
 
     assert isinstance(committed, Decimal)
     assert str(committed) == "0.00"
+
+
+def test_a_missing_budget_line_is_asked_for(session, facilitator, accepted):
+    with pytest.raises(InvalidValue) as refused:
+        finalise_agreement(session, facilitator, accepted.id, None, "100.00", 4)
+
+    assert str(refused.value) == (
+        f"Budget line: choose the line of {accepted.programme}'s budget that pays "
+        "the fee"
+    )

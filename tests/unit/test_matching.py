@@ -13,6 +13,7 @@ from plp.rules import MATCH_STATES_ENDED
 from plp.services import matching
 from plp.services.agreements import finalise_agreement
 from plp.services.matching import (
+    BULK_STEPS,
     STEPS,
     decline,
     expire_proposals,
@@ -20,6 +21,7 @@ from plp.services.matching import (
     propose,
     record_consent,
     steps_open_to,
+    take_step_for_all,
     withdraw,
     withdraw_consent,
 )
@@ -586,3 +588,75 @@ def test_staff_outside_the_match_are_offered_nothing(session, new_match, role):
     match = new_match(M.PROPOSED)
 
     assert offered(make_user(session, role), match) == []
+
+
+# Steps taken for several matches at once.
+
+
+@pytest.mark.parametrize("step_name", BULK_STEPS)
+def test_a_bulk_step_moves_every_selected_match(
+    session, facilitator, new_match, step_name
+):
+    step = STEPS[step_name]
+    matches = [new_match(step.from_states[0]) for _ in range(3)]
+
+    take_step_for_all(session, facilitator, step_name, [m.id for m in matches])
+
+    session.expire_all()
+    assert [m.state for m in matches] == [step.to_state] * 3
+    assert [len(events(session, m)) for m in matches] == [1, 1, 1]
+
+
+def test_one_refusal_in_a_bulk_step_changes_nothing(session, facilitator, new_match):
+    ready = new_match(M.SHORTLISTED)
+    proposed = new_match(M.PROPOSED)
+
+    with pytest.raises(TransitionRefused) as refused:
+        take_step_for_all(session, facilitator, "propose", [ready.id, proposed.id])
+
+    assert str(refused.value) == (
+        f"Nothing was changed. Match {proposed.id}: The match is already proposed; "
+        "only a shortlisted match is proposed."
+    )
+    session.expire_all()
+    assert (ready.state, ready.proposed_at) == (M.SHORTLISTED, None)
+    assert events(session, ready) == []
+
+
+def test_a_bulk_step_counts_foreign_matches_without_naming_them(
+    session, facilitator, new_match
+):
+    own = new_match(M.SHORTLISTED)
+    foreign = new_match(M.SHORTLISTED)
+    foreign.programme.facilitator = make_user(session, Role.FACILITATOR)
+    session.commit()
+
+    with pytest.raises(TransitionRefused) as refused:
+        take_step_for_all(session, facilitator, "propose", [own.id, foreign.id, 999])
+
+    assert str(refused.value) == (
+        "Nothing was changed. 2 of the selected matches are not yours to change."
+    )
+    session.expire_all()
+    assert (own.state, foreign.state) == (M.SHORTLISTED, M.SHORTLISTED)
+
+
+def test_a_coordinator_takes_no_bulk_step(session, coordinator, new_match):
+    match = new_match(M.SHORTLISTED)
+
+    with pytest.raises(NotPermitted, match="mentor side only"):
+        take_step_for_all(session, coordinator, "propose", [match.id])
+
+    assert match.state == M.SHORTLISTED
+
+
+@pytest.mark.parametrize("step_name", ["decline", "finalise", "disclose"])
+def test_steps_that_need_more_are_not_taken_in_bulk(
+    session, admin, new_match, step_name
+):
+    match = new_match(M.PROPOSED)
+
+    with pytest.raises(TransitionRefused, match="not a step taken for several"):
+        take_step_for_all(session, admin, step_name, [match.id])
+
+    assert events(session, match) == []
