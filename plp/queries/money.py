@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import BigInteger, Float, case, cast, func, literal, select, type_coerce
 from sqlalchemy.orm import Session
 
 from plp.db import Money
@@ -325,3 +325,42 @@ def _month_of(session: Session, column):
 def _money(amount: Decimal | None) -> Decimal:
     """Return a sum read back through the Money type, or zero for no rows."""
     return ZERO if amount is None else amount
+
+
+# A programme that has spent this share of its agreed total is near its budget.
+NEAR_BUDGET = Decimal("0.90")
+
+
+def programmes_over_or_near_budget(
+    session: Session,
+    portfolio: PortfolioFilter,
+    limit: int,
+    near: Decimal = NEAR_BUDGET,
+) -> tuple[list[ProgrammeMoney], int]:
+    """Return the covered programmes that have spent at least `near` of their
+    agreed total, the most spent share first, up to `limit`, and how many
+    there are in all.
+    """
+    rows = _programme_money_query(portfolio).subquery()
+    # Amounts are whole cents; comparing and dividing the cents keeps SQL's
+    # integer arithmetic away from the shares.
+    spent = type_coerce(rows.c.spent, BigInteger)
+    agreed = type_coerce(rows.c.agreed, BigInteger)
+    percent = int(near * 100)
+    query = (
+        select(
+            rows.c.reference,
+            rows.c.currency,
+            rows.c.agreed,
+            rows.c.committed,
+            rows.c.spent,
+            rows.c.secured,
+            func.count().over(),
+        )
+        .where(agreed > 0, spent * 100 >= agreed * percent)
+        .order_by((cast(spent, Float) / agreed).desc(), rows.c.reference)
+        .limit(limit)
+    )
+    found = session.execute(query).tuples().all()
+    total = found[0][-1] if found else 0
+    return [ProgrammeMoney(*row[:-1]) for row in found], total

@@ -1,0 +1,96 @@
+"""The questions the dashboards add: budgets nearly spent and the filters' choices."""
+
+from datetime import date
+from decimal import Decimal
+
+from plp.models import Expense
+from plp.queries.choices import countries, facilitators, regions
+from plp.queries.filters import PortfolioFilter
+from plp.queries.money import programmes_over_or_near_budget
+from tests.unit.factories import (
+    make_budget,
+    make_client,
+    make_programme,
+    make_user,
+)
+
+EVERYTHING = PortfolioFilter()
+
+
+def _spent(session, spent: str, agreed: str = "1000.00", **fields):
+    """A programme agreed at `agreed` that has spent `spent`."""
+    programme = make_programme(session, **fields)
+    make_budget(session, programme, [agreed], agreed=True)
+    session.add(
+        Expense(
+            programme=programme,
+            incurred_on=date(2026, 3, 1),
+            amount=Decimal(spent),
+            payee="Rail operator",
+        )
+    )
+    session.flush()
+    return programme
+
+
+def test_programmes_over_or_near_budget_come_most_spent_first(session):
+    over = _spent(session, "1200.00")
+    near = _spent(session, "900.00")
+    nearer = _spent(session, "950.00", agreed="1000.00", currency="EUR")
+    _spent(session, "899.99")
+    make_programme(session)
+
+    rows, total = programmes_over_or_near_budget(session, EVERYTHING, limit=10)
+
+    assert [row.reference for row in rows] == [
+        over.reference,
+        nearer.reference,
+        near.reference,
+    ]
+    assert total == 3
+    assert rows[0].spent == Decimal("1200.00")
+    assert rows[0].spent_share == Decimal("1.2")
+    assert rows[1].currency == "EUR"
+
+
+def test_the_budget_watch_stops_at_the_limit_but_counts_every_programme(session):
+    for spent in ("910.00", "920.00", "930.00"):
+        _spent(session, spent)
+
+    rows, total = programmes_over_or_near_budget(session, EVERYTHING, limit=2)
+
+    assert [row.spent for row in rows] == [Decimal("930.00"), Decimal("920.00")]
+    assert total == 3
+
+
+def test_the_budget_watch_is_empty_without_spending(session):
+    make_programme(session)
+
+    assert programmes_over_or_near_budget(session, EVERYTHING, limit=5) == ([], 0)
+
+
+def test_only_staff_facilitating_a_programme_are_offered(session):
+    busy = make_user(session, name="Amara Okafor")
+    make_user(session, name="Idle Facilitator")
+    make_programme(session, facilitator=busy)
+
+    assert facilitators(session) == [(busy.id, "Amara Okafor")]
+
+
+def test_regions_are_those_of_clients_with_a_programme(session):
+    for region in ("West Africa", "Eastern Europe", "West Africa"):
+        make_programme(session, client=make_client(session, region=region))
+    make_client(session, region="Andes")
+
+    assert regions(session) == ["Eastern Europe", "West Africa"]
+
+
+def test_a_country_is_offered_only_when_several_clients_share_it(session):
+    for country in ("Kenya", "Kenya", "Kenya", "Peru", "Peru"):
+        make_programme(session, client=make_client(session, country=country))
+    lone = make_client(session, country="Chile")
+    make_programme(session, client=lone)
+    make_programme(session, client=lone)
+    make_programme(session, client=lone)
+
+    assert countries(session) == ["Kenya"]
