@@ -37,7 +37,7 @@ ACCESS = {
     "mentor_profile": ("af", "", ""),
     "match": ("afc", "af", "af"),
     "consent": ("afc", "", ""),
-    "agreement": ("afcn", "af", "af"),
+    "agreement": ("afcn", "", "af"),
     "budget": ("afn", "afn", "afn"),
     "budget_revision": ("afn", "an", ""),
     "expense": ("afn", "an", "an"),

@@ -1,0 +1,502 @@
+"""The introduction workflow in the panel: next steps, bulk steps, and refusals.
+
+Every step goes through the real forms with a valid CSRF token. Requests a
+role may not make, steps out of order and ids of other facilitators' matches
+are sent directly too: each is refused and changes nothing.
+"""
+
+import html
+import re
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from admin.extensions import db
+from plp.enums import ConsentSide, MatchState, Role
+from plp.models import Agreement, AuditEvent, Consent, Match
+from tests.integration import factories
+from tests.integration.conftest import csrf_token
+from tests.integration.factories import (
+    MENTOR_IDENTITY,
+    form_data,
+    make_agreed_budget,
+    make_match_at,
+    make_mentor,
+    make_programme,
+    make_user,
+)
+
+# One application for the module and an empty database for each test.
+panel = factories.panel
+app = factories.app
+
+STEP_URL = "/admin/match/step/"
+
+
+def new_match(facilitator, state=MatchState.SHORTLISTED, mentor=None, **fields):
+    """Make a match of the facilitator's programme, with a budget of 1,000.00."""
+    programme = make_programme(db.session, facilitator)
+    make_agreed_budget(db.session, programme, "1000.00")
+    match = make_match_at(
+        db.session, programme, mentor or make_mentor(db.session), state, **fields
+    )
+    if state != MatchState.SHORTLISTED:
+        match.proposed_at = datetime(2026, 4, 1, tzinfo=UTC)
+    db.session.commit()
+    return match.id
+
+
+def record(match_id: int) -> tuple:
+    """Read what a refused request must leave as it was."""
+    db.session.expire_all()
+    count = lambda query: db.session.execute(query).scalar_one()  # noqa: E731
+    return (
+        db.session.get(Match, match_id).state,
+        count(select(func.count(Consent.id)).where(Consent.match_id == match_id)),
+        count(select(func.count(AuditEvent.id))),
+        count(select(func.count(Agreement.id))),
+    )
+
+
+def post_step(client, match_id, step: str, **fields):
+    """Post one step as the details page's form does, CSRF token and all."""
+    data = {"csrf_token": csrf_token(client, "/admin/"), "id": match_id, "step": step}
+    return client.post(STEP_URL, data={**data, **fields})
+
+
+def flashed(client, response) -> str:
+    """Return the text of the page a step redirects to, its messages included."""
+    assert response.status_code == 302, response.get_data(as_text=True)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    return html.unescape(re.sub(r"\s+", " ", page))
+
+
+def steps_on(client, match_id) -> list[str]:
+    page = client.get(f"/admin/match/details/?id={match_id}").get_data(as_text=True)
+    return re.findall(r'data-step="([a-z_]+)"', page)
+
+
+FINALISE = {"budget_line_id": None, "fee": "400.00", "sessions_planned": "6"}
+
+
+def finalise_fields(match_id, **changes) -> dict:
+    line = db.session.get(Match, match_id).programme.budget.lines[0]
+    return {**FINALISE, "budget_line_id": line.id, **changes}
+
+
+# The whole introduction, through the panel.
+
+
+def test_a_match_goes_from_shortlist_to_agreement_through_the_panel(client, auth):
+    coordinator = auth.make_user("coordinator")
+    facilitator = auth.login_as("facilitator")
+    match_id = new_match(facilitator)
+
+    flashed(client, post_step(client, match_id, "propose"))
+    page = flashed(
+        client,
+        post_step(
+            client,
+            match_id,
+            "record_consent",
+            side="client",
+            decision="given",
+            channel="meeting",
+            note="Keen to meet",
+        ),
+    )
+    assert "Done: the match is now proposed." in page
+
+    auth.logout()
+    auth.login(coordinator.email)
+    assert steps_on(client, match_id) == ["record_consent", "decline", "withdraw"]
+    page = flashed(
+        client,
+        post_step(
+            client,
+            match_id,
+            "record_consent",
+            side="mentor",
+            decision="given",
+            channel="phone",
+        ),
+    )
+    assert "Done: the match is now disclosed." in page
+
+    auth.logout()
+    auth.login(facilitator.email)
+    for step in ("hold_interview", "invite", "accept"):
+        flashed(client, post_step(client, match_id, step))
+    page = flashed(
+        client,
+        post_step(
+            client,
+            match_id,
+            "finalise",
+            **finalise_fields(match_id, start_date="2026-06-01", end_date=""),
+        ),
+    )
+
+    assert "Done: the match is now agreed." in page
+    agreement = db.session.execute(select(Agreement)).scalar_one()
+    assert (agreement.match_id, agreement.fee, agreement.sessions_planned) == (
+        match_id,
+        Decimal("400.00"),
+        6,
+    )
+    assert str(agreement.start_date) == "2026-06-01"
+    assert agreement.end_date is None
+    consents = db.session.execute(select(Consent)).scalars().all()
+    assert {(c.side, c.channel.value, c.recorded_by_id) for c in consents} == {
+        (ConsentSide.CLIENT, "meeting", facilitator.id),
+        (ConsentSide.MENTOR, "phone", coordinator.id),
+    }
+
+
+@pytest.mark.parametrize(
+    ("state", "steps"),
+    [
+        (MatchState.SHORTLISTED, ["propose", "decline", "withdraw"]),
+        (MatchState.PROPOSED, ["record_consent", "decline", "withdraw"]),
+        (MatchState.DISCLOSED, ["hold_interview", "decline", "withdraw"]),
+        (MatchState.INTERVIEW, ["invite", "decline", "withdraw"]),
+        (MatchState.INVITED, ["accept", "decline", "withdraw"]),
+        (MatchState.ACCEPTED, ["finalise", "decline", "withdraw"]),
+        (MatchState.AGREED, []),
+        (MatchState.EXPIRED, []),
+    ],
+)
+def test_the_details_offer_exactly_the_steps_open_now(client, auth, state, steps):
+    facilitator = auth.login_as("facilitator")
+    match_id = new_match(facilitator, state)
+
+    assert steps_on(client, match_id) == steps
+
+
+def test_the_finalise_form_offers_only_the_programmes_fitting_lines(client, auth):
+    facilitator = auth.login_as("facilitator")
+    match_id = new_match(facilitator, MatchState.ACCEPTED)
+    elsewhere = make_programme(db.session, facilitator)
+    make_agreed_budget(db.session, elsewhere, "9999.00")
+    db.session.commit()
+
+    page = client.get(f"/admin/match/details/?id={match_id}").get_data(as_text=True)
+
+    picker = re.search(r'name="budget_line_id"[^>]*>(.*?)</select>', page, re.S)
+    options = re.findall(r"<option[^>]*>(.*?)</option>", picker.group(1), re.S)
+    assert options == ["Line 1: 0.00 of 1,000.00 EUR committed"]
+
+
+def test_the_details_show_the_mentor_by_alias_only(client, auth):
+    facilitator = auth.login_as("facilitator")
+    mentor = make_mentor(db.session, **MENTOR_IDENTITY)
+    match_id = new_match(facilitator, MatchState.ACCEPTED, mentor=mentor)
+
+    page = client.get(f"/admin/match/details/?id={match_id}").get_data(as_text=True)
+
+    assert mentor.alias_code in page
+    leaks = [part for part in MENTOR_IDENTITY.values() if part.lower() in page.lower()]
+    assert leaks == []
+
+
+def test_a_refused_finalising_says_the_figures_and_writes_nothing(client, auth):
+    facilitator = auth.login_as("facilitator")
+    match_id = new_match(facilitator, MatchState.ACCEPTED)
+    before = record(match_id)
+
+    response = post_step(
+        client, match_id, "finalise", **finalise_fields(match_id, fee="1000.01")
+    )
+
+    assert "leaving 1,000.00" in flashed(client, response)
+    assert record(match_id) == before
+
+
+# Requests sent directly: each refused, nothing changed.
+
+WRONG = [
+    # (role posting, state, step, fields, what the refusal says)
+    ("coordinator", MatchState.SHORTLISTED, "propose", {}, "mentor side only"),
+    (
+        "coordinator",
+        MatchState.PROPOSED,
+        "record_consent",
+        {"side": "client", "decision": "given", "channel": "phone"},
+        "mentor side only",
+    ),
+    (
+        "facilitator",
+        MatchState.PROPOSED,
+        "record_consent",
+        {"side": "mentor", "decision": "given", "channel": "phone"},
+        "recorded by a pool coordinator",
+    ),
+    ("coordinator", MatchState.ACCEPTED, "finalise", {}, "mentor side only"),
+    (
+        "facilitator",
+        MatchState.PROPOSED,
+        "hold_interview",
+        {},
+        "An interview needs the names disclosed first",
+    ),
+    (
+        "facilitator",
+        MatchState.SHORTLISTED,
+        "record_consent",
+        {"side": "client", "decision": "given", "channel": "phone"},
+        "needs the match proposed first",
+    ),
+    (
+        "facilitator",
+        MatchState.INVITED,
+        "finalise",
+        {},
+        "An agreement needs the mentor's acceptance first: the mentor must accept.",
+    ),
+    ("facilitator", MatchState.DISCLOSED, "accept", {}, "the client must invite"),
+    (
+        "facilitator",
+        MatchState.DISCLOSED,
+        "withdraw_consent",
+        {"side": "client", "channel": "phone"},
+        "names are already disclosed",
+    ),
+    ("facilitator", MatchState.AGREED, "decline", {"reason": "No"}, "agreement"),
+    ("facilitator", MatchState.EXPIRED, "propose", {}, "not reopened"),
+    (
+        "facilitator",
+        MatchState.PROPOSED,
+        "record_consent",
+        {"side": "client", "decision": "withdrawn", "channel": "phone"},
+        "Decision: withdrawn is not given or refused",
+    ),
+    (
+        "facilitator",
+        MatchState.PROPOSED,
+        "record_consent",
+        {"side": "client", "decision": "given", "channel": "import"},
+        "Channel: import is not how",
+    ),
+    ("facilitator", MatchState.PROPOSED, "decline", {"reason": " "}, "Reason"),
+]
+
+
+@pytest.mark.parametrize(("role", "state", "step", "fields", "message"), WRONG)
+def test_a_step_out_of_role_or_order_is_refused_and_changes_nothing(
+    client, auth, role, state, step, fields, message
+):
+    user = auth.login_as(role)
+    owner = user if role == "facilitator" else make_user(db.session, Role.FACILITATOR)
+    match_id = new_match(owner, state)
+    if step == "finalise":
+        fields = finalise_fields(match_id)
+    before = record(match_id)
+
+    response = post_step(client, match_id, step, **fields)
+
+    assert message in flashed(client, response)
+    assert record(match_id) == before
+
+
+@pytest.mark.parametrize(
+    ("state", "step"),
+    [
+        (MatchState.SHORTLISTED, "propose"),
+        (MatchState.PROPOSED, "record_consent"),
+        (MatchState.DISCLOSED, "hold_interview"),
+        (MatchState.ACCEPTED, "finalise"),
+        (MatchState.INVITED, "decline"),
+    ],
+)
+def test_another_facilitators_match_is_refused_without_a_trace(
+    client, auth, state, step
+):
+    auth.login_as("facilitator")
+    other = make_user(db.session, Role.FACILITATOR)
+    match_id = new_match(other, state)
+    fields = {
+        "record_consent": {"side": "client", "decision": "given", "channel": "phone"},
+        "finalise": finalise_fields(match_id),
+        "decline": {"reason": "Not a fit"},
+    }.get(step, {})
+    before = record(match_id)
+
+    response = post_step(client, match_id, step, **fields)
+
+    assert response.headers["Location"] == "/admin/match/"
+    assert f"Match {match_id} is not yours to change." in flashed(client, response)
+    assert record(match_id) == before
+
+
+@pytest.mark.parametrize("role", ["director", "finance"])
+def test_roles_outside_matching_cannot_post_a_step(client, auth, role):
+    auth.login_as(role)
+    match_id = new_match(make_user(db.session, Role.FACILITATOR))
+    before = record(match_id)
+
+    response = post_step(client, match_id, "propose")
+
+    assert response.status_code == 403
+    assert record(match_id) == before
+
+
+def test_a_step_without_the_csrf_token_is_refused(client, auth):
+    facilitator = auth.login_as("facilitator")
+    match_id = new_match(facilitator)
+    before = record(match_id)
+
+    response = client.post(STEP_URL, data={"id": match_id, "step": "propose"})
+
+    assert response.status_code == 400
+    assert record(match_id) == before
+
+
+@pytest.mark.parametrize(
+    ("match_id", "step"), [("1x", "propose"), ("", "propose"), ("1", "disclose")]
+)
+def test_an_unknown_step_or_id_does_nothing(client, auth, match_id, step):
+    facilitator = auth.login_as("facilitator")
+    real = new_match(facilitator)
+    before = record(real)
+
+    response = post_step(client, match_id, step)
+
+    assert "Nothing was done: no such step or match." in flashed(client, response)
+    assert record(real) == before
+
+
+# Bulk steps on the list.
+
+
+def post_action(client, action: str, ids: list) -> str:
+    data = {
+        "csrf_token": csrf_token(client, "/admin/match/"),
+        "action": action,
+        "rowid": [str(i) for i in ids],
+    }
+    return client.post("/admin/match/action/", data=data)
+
+
+def test_a_bulk_step_moves_every_selected_match(client, auth):
+    facilitator = auth.login_as("facilitator")
+    ids = [new_match(facilitator) for _ in range(2)]
+
+    page = flashed(client, post_action(client, "propose", ids))
+
+    assert "Propose the match: done for 2 matches." in page
+    assert [record(i)[0] for i in ids] == [MatchState.PROPOSED] * 2
+
+
+def test_a_bulk_step_with_one_refusal_changes_nothing(client, auth):
+    facilitator = auth.login_as("facilitator")
+    ready = new_match(facilitator)
+    ahead = new_match(facilitator, MatchState.PROPOSED)
+    before = [record(ready), record(ahead)]
+
+    page = flashed(client, post_action(client, "propose", [ready, ahead]))
+
+    assert f"Match {ahead}: The match is already proposed" in page
+    assert [record(ready), record(ahead)] == before
+
+
+def test_a_bulk_step_refuses_foreign_ids_without_naming_them(client, auth):
+    facilitator = auth.login_as("facilitator")
+    own = new_match(facilitator, MatchState.INVITED)
+    foreign = new_match(make_user(db.session, Role.FACILITATOR), MatchState.INVITED)
+    before = [record(own), record(foreign)]
+
+    page = flashed(client, post_action(client, "accept", [own, foreign]))
+
+    assert "1 of the selected matches is not yours to change." in page
+    assert f"Match {foreign}" not in page
+    assert [record(own), record(foreign)] == before
+
+
+def test_a_coordinator_may_not_post_a_bulk_step(client, auth):
+    auth.login_as("coordinator")
+    match_id = new_match(make_user(db.session, Role.FACILITATOR))
+    before = record(match_id)
+
+    response = post_action(client, "propose", [match_id])
+
+    assert response.status_code == 403
+    assert record(match_id) == before
+
+
+# No other way in moves a match or makes an agreement.
+
+
+def test_the_edit_form_cannot_change_a_matchs_state(client, auth):
+    facilitator = auth.login_as("facilitator")
+    match_id = new_match(facilitator, MatchState.INVITED)
+    url = f"/admin/match/edit/?id={match_id}"
+    before = record(match_id)
+
+    page = client.get(url).get_data(as_text=True)
+    response = client.post(url, data=form_data(page, state="accepted"))
+
+    assert response.status_code == 302
+    assert record(match_id)[0] == MatchState.INVITED
+    assert record(match_id)[1:] == before[1:]
+
+
+def test_inline_edit_of_a_match_is_not_offered(client, auth):
+    facilitator = auth.login_as("facilitator")
+    match_id = new_match(facilitator, MatchState.INVITED)
+    before = record(match_id)
+
+    response = client.post(
+        "/admin/match/ajax/update/",
+        data={
+            "csrf_token": csrf_token(client, "/admin/match/"),
+            "list_form_pk": match_id,
+            "state": "accepted",
+        },
+    )
+
+    assert response.status_code == 404
+    assert record(match_id) == before
+
+
+def test_agreements_are_not_created_directly(client, auth):
+    facilitator = auth.login_as("facilitator")
+    match_id = new_match(facilitator, MatchState.ACCEPTED)
+    before = record(match_id)
+
+    page = client.get("/admin/agreement/").get_data(as_text=True)
+    response = client.post(
+        "/admin/agreement/new/",
+        data={
+            "csrf_token": csrf_token(client, "/admin/"),
+            "match": match_id,
+            "fee": "10.00",
+            "sessions_planned": "2",
+            "status": "active",
+        },
+    )
+
+    assert 'href="/admin/agreement/new/' not in page
+    assert client.get("/admin/agreement/new/").status_code == 403
+    assert response.status_code == 403
+    assert record(match_id) == before
+
+
+def test_an_agreements_fee_and_line_stay_as_finalised(client, auth):
+    facilitator = auth.login_as("facilitator")
+    match_id = new_match(facilitator, MatchState.ACCEPTED)
+    flashed(
+        client, post_step(client, match_id, "finalise", **finalise_fields(match_id))
+    )
+    agreement = db.session.execute(select(Agreement)).scalar_one()
+    url = f"/admin/agreement/edit/?id={agreement.id}"
+
+    page = client.get(url).get_data(as_text=True)
+    response = client.post(
+        url, data=form_data(page, fee="999.00", sessions_planned="9")
+    )
+
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert (agreement.fee, agreement.sessions_planned) == (Decimal("400.00"), 9)
