@@ -20,6 +20,8 @@ _RECORD_LISTS = (
     ("Budget", "budget"),
     ("Learning agenda", "learning_agenda"),
     ("Matches", "match"),
+    ("Find candidates", "find_candidates"),
+    ("Shortlists", "shortlist"),
 )
 
 

@@ -19,6 +19,11 @@ from admin.views.planning import (
 )
 from admin.views.programmes import ProgrammeView
 from admin.views.seminars import SeminarEnrolmentView, SeminarInterestView, SeminarView
+from admin.views.shortlists import (
+    FindCandidatesView,
+    MatchingWeightsView,
+    ShortlistView,
+)
 from admin.views.staff import UserView
 from plp import models as m
 
@@ -102,6 +107,13 @@ def _matching_views() -> list:
         MatchView(m.Match, name="Matches", category=category),
         ConsentView(m.Consent, name="Consents", category=category),
         AgreementView(m.Agreement, name="Agreements", category=category),
+        FindCandidatesView(
+            name="Find candidates", category=category, endpoint="find_candidates"
+        ),
+        ShortlistView(m.Shortlist, name="Shortlists", category=category),
+        MatchingWeightsView(
+            name="Matching weights", category=category, endpoint="matching_weights"
+        ),
     ]
 
 

@@ -55,6 +55,9 @@ UNDELETABLE = {"user"}
 
 # Pages outside the record views that a role's menu also lists.
 OTHER_PAGES = {Role.ADMINISTRATOR: {"import"}}
+# Finding candidates and the shortlists it writes (their own tests check them).
+OTHER_PAGES[Role.ADMINISTRATOR] |= {"find_candidates", "shortlist", "matching_weights"}
+OTHER_PAGES[Role.FACILITATOR] = {"find_candidates", "shortlist"}
 
 CASES = [(endpoint, role) for endpoint in ACCESS for role in ROLES.values()]
 
