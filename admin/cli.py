@@ -5,9 +5,10 @@ from datetime import date
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from admin.config import proposal_expiry_days
 from admin.extensions import db
 from plp.demo import (
     DEFAULT_SEED,
@@ -22,6 +23,7 @@ from plp.enums import Role
 from plp.errors import DomainError
 from plp.importer import ImportRefused, build_template, import_workbook
 from plp.services.accounts import create_user, find_user
+from plp.services.matching import expire_proposals
 
 plp_group = AppGroup("plp", help="Manage the School's records.")
 
@@ -170,3 +172,27 @@ def demo_accounts_command():
     for row in table:
         cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
         click.echo("  ".join(cells).rstrip())
+
+
+@plp_group.command("expire-proposals")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    help="Days a proposal waits for an answer; PLP_PROPOSAL_EXPIRY_DAYS if omitted.",
+)
+def expire_proposals_command(days: int | None):
+    """Expire proposals that both sides have not answered within the days allowed.
+
+    Safe to run from cron as often as wanted: a proposal expires only once.
+    """
+    if days is None:
+        try:
+            days = proposal_expiry_days(current_app.config["PLP_PROPOSAL_EXPIRY_DAYS"])
+        except ValueError as problem:
+            raise click.ClickException(str(problem)) from None
+    try:
+        expired = expire_proposals(db.session, days)
+    except DomainError as refusal:
+        raise click.ClickException(str(refusal)) from None
+    noun = "proposal" if expired == 1 else "proposals"
+    click.echo(f"Expired {expired} {noun} unanswered for more than {days} days.")

@@ -5,6 +5,9 @@ import secrets
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+# Days a proposal waits for both sides' answer before it expires.
+DEFAULT_PROPOSAL_EXPIRY_DAYS = 30
+
 
 def load_settings(instance_path: str) -> dict:
     """Return the settings for this process from its environment."""
@@ -12,6 +15,9 @@ def load_settings(instance_path: str) -> dict:
     instance.mkdir(parents=True, exist_ok=True)
     time_zone = os.environ.get("PLP_TIMEZONE", "Europe/London")
     ZoneInfo(time_zone)  # fails at start-up, not at the first page, if unknown
+    expiry_days = proposal_expiry_days(
+        os.environ.get("PLP_PROPOSAL_EXPIRY_DAYS", DEFAULT_PROPOSAL_EXPIRY_DAYS)
+    )
 
     return {
         "SECRET_KEY": os.environ.get("PLP_SECRET_KEY") or _stored_secret(instance),
@@ -23,6 +29,7 @@ def load_settings(instance_path: str) -> dict:
         "PLP_REPORTING_CURRENCY": os.environ.get("PLP_REPORTING_CURRENCY", "EUR"),
         "RATELIMIT_STORAGE_URI": os.environ.get("PLP_RATELIMIT_STORAGE", "memory://"),
         "PLP_LOGIN_RATE_LIMIT": os.environ.get("PLP_LOGIN_RATE_LIMIT", "10/minute"),
+        "PLP_PROPOSAL_EXPIRY_DAYS": expiry_days,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("PLP_SECURE_COOKIES") == "1",
@@ -30,6 +37,17 @@ def load_settings(instance_path: str) -> dict:
         "FLASK_ADMIN_SWATCH": "cerulean",
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
     }
+
+
+def proposal_expiry_days(value) -> int:
+    """Return the days a proposal waits, refusing anything but a whole number >= 1."""
+    text = str(value).strip()
+    if not (text.isdigit() and text.isascii()) or int(text) < 1:
+        raise ValueError(
+            f"PLP_PROPOSAL_EXPIRY_DAYS: {text or 'nothing'} is not a number of "
+            "days; give a whole number of 1 or more"
+        )
+    return int(text)
 
 
 def database_url(instance: Path) -> str:
