@@ -1,7 +1,9 @@
 """Every admin view, in menu order, with the roles that use it."""
 
 from admin.views.audit import AuditEventView
+from admin.views.documents import DocumentView
 from admin.views.imports import ImportView
+from admin.views.introductions import IntroductionView
 from admin.views.matching import AgreementView, CheckInView, ConsentView, MatchView
 from admin.views.money import (
     BudgetRevisionView,
@@ -35,6 +37,7 @@ def build_views() -> list:
         *_planning_views(),
         *_pool_views(),
         *_matching_views(),
+        *_disclosure_views(),
         *_money_views(),
         *_seminar_views(),
         UserView(m.User, name="Staff", category="Administration"),
@@ -114,6 +117,15 @@ def _matching_views() -> list:
         MatchingWeightsView(
             name="Matching weights", category=category, endpoint="matching_weights"
         ),
+    ]
+
+
+def _disclosure_views() -> list:
+    return [
+        IntroductionView(
+            m.Match, name="Introductions", category="Matching", endpoint="introduction"
+        ),
+        DocumentView(name="Documents", endpoint="documents", url="documents"),
     ]
 
 

@@ -14,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 from admin.extensions import db, limiter
 from app import create_app
 from plp.enums import (
+    MATCH_STATES_DISCLOSED,
     ActivityType,
     AgreementStatus,
     BudgetCategory,
@@ -233,6 +234,7 @@ RECORD_OF_ENDPOINT = {
     "mentor": "mentor",
     "mentor_profile": "mentor",
     "match": "match",
+    "introduction": "match",
     "consent": "consent",
     "agreement": "agreement",
     "budget": "budget",
@@ -501,3 +503,41 @@ def options_of(page: str, field: str) -> list[str]:
         for attributes, label in options
         if label.strip() and 'value="__None"' not in attributes
     ]
+
+
+def make_match_at(
+    session,
+    programme: Programme,
+    mentor: Mentor,
+    state: MatchState,
+    consenting: tuple[ConsentSide, ...] = (),
+    need: Need | None = None,
+) -> Match:
+    """Make an introduction at a state, with the consents it implies.
+
+    A disclosed match, or one further on, has both sides' consent and the
+    moment of disclosure; `consenting` names the sides that have said yes to
+    a match not yet disclosed.
+    """
+    disclosed = state in MATCH_STATES_DISCLOSED
+    match = Match(
+        programme=programme,
+        mentor=mentor,
+        need=need,
+        role=PeerRole.MENTOR,
+        state=state,
+        disclosed_at=datetime(2026, 3, 10, 12, 0, tzinfo=UTC) if disclosed else None,
+    )
+    sides = tuple(ConsentSide) if disclosed else consenting
+    session.add(match)
+    session.add_all(
+        Consent(
+            match=match,
+            side=side,
+            decision=ConsentDecision.GIVEN,
+            channel=Channel.EMAIL,
+        )
+        for side in sides
+    )
+    session.flush()
+    return match

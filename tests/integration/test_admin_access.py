@@ -36,6 +36,7 @@ ACCESS = {
     "mentor": ("ac", "ac", "ac"),
     "mentor_profile": ("af", "", ""),
     "match": ("afc", "af", "af"),
+    "introduction": ("afc", "", ""),
     "consent": ("afc", "", ""),
     "agreement": ("afcn", "", "af"),
     "budget": ("afn", "afn", "afn"),
