@@ -27,7 +27,12 @@ from plp.demo_finance import (
     add_seminars,
     book_place,
 )
-from plp.demo_matching import add_check_ins, add_matches, write_agreements
+from plp.demo_matching import (
+    add_check_ins,
+    add_matches,
+    add_shortlists,
+    write_agreements,
+)
 from plp.demo_people import add_facilitators, add_mentors
 from plp.demo_programmes import (
     add_agenda,
@@ -192,6 +197,7 @@ def _write_school(session: Session, size: int, seed: int, today: date) -> None:
             written = min(start + BATCH_SIZE, size)
             logger.info("demo school: %s of %s programmes written", written, size)
     add_exchange_rates(session, ctx)
+    add_shortlists(session, ctx)
     session.commit()
 
 

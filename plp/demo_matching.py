@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from plp.demo_people import PoolMember
@@ -31,6 +32,7 @@ from plp.models import (
     Need,
     Programme,
 )
+from plp.services.shortlists import draft_shortlist
 
 M = MatchState
 
@@ -427,3 +429,20 @@ def add_check_ins(ctx: DemoContext, programme: Programme, timeline: Timeline) ->
         )
         ctx.loose.append(check_in)
         day += timedelta(days=ctx.rnd.between(35, 70))
+
+
+def add_shortlists(session: Session, ctx: DemoContext, count: int = 3) -> None:
+    """Keep a shortlist for each of a few programmes looking for mentors."""
+    query = (
+        select(Programme)
+        .where(Programme.status == S.MATCHING)
+        .order_by(Programme.id)
+        .limit(count)
+    )
+    for programme in session.execute(query).scalars():
+        builder = programme.facilitator or ctx.administrator
+        shortlist = draft_shortlist(session, builder, programme)
+        # The day before, so that nothing is dated later than now.
+        shortlist.built_at = ctx.rnd.moment_on(ctx.today - timedelta(days=1))
+        session.add(shortlist)
+    session.flush()

@@ -260,11 +260,44 @@ def build_shortlist(
     _check_may_shortlist(actor)
     programme = _find_programme(session, actor, programme_id)
     need = _find_need(session, programme, need_id)
+    shortlist = draft_shortlist(session, actor, programme, need, role, region, limit)
+
+    def change() -> None:
+        session.add(shortlist)
+        found = len(shortlist.candidates)
+        note = f"{found} candidates from a pool of {shortlist.pool_size}"
+        record_event(session, actor, shortlist, "shortlist built", note=note)
+
+    _commit(session, change)
+    logger.info(
+        "user %s built shortlist %s for programme %s: %s candidates of %s",
+        actor.id,
+        shortlist.id,
+        programme.id,
+        len(shortlist.candidates),
+        shortlist.pool_size,
+    )
+    return shortlist
+
+
+def draft_shortlist(
+    session: Session,
+    actor: User | None,
+    programme: Programme,
+    need: Need | None = None,
+    role: PeerRole | None = None,
+    region: str | None = None,
+    limit: int = 20,
+) -> Shortlist:
+    """Rank the pool against a programme already checked; keep nothing yet.
+
+    The caller has checked who asks and what for, and saves the shortlist.
+    """
     wanted = _wanted(session, programme, need, role, region)
     weights = current_weights(session)
-
     members = read_pool(session)
     states = _programme_match_states(session, programme.id)
+
     exclusions = Counter()
     scored = []
     for member in members:
@@ -280,35 +313,17 @@ def build_shortlist(
         need_id=need.id if need else None,
         role=role,
         region=region,
-        built_by_id=actor.id,
+        built_by_id=actor.id if actor else None,
         weights={criterion.value: weight for criterion, weight in weights.items()},
         pool_size=len(members),
         exclusions={r: exclusions[r] for r in EXCLUSION_REASONS if exclusions[r]},
     )
     shortlist.candidates = [
         ShortlistCandidate(
-            mentor_id=s.member.id,
-            rank=rank,
-            score=s.score,
-            explanation=s.explanation,
+            mentor_id=s.member.id, rank=rank, score=s.score, explanation=s.explanation
         )
         for rank, s in enumerate(scored[:limit], start=1)
     ]
-
-    def change() -> None:
-        session.add(shortlist)
-        note = f"{len(shortlist.candidates)} candidates from a pool of {len(members)}"
-        record_event(session, actor, shortlist, "shortlist built", note=note)
-
-    _commit(session, change)
-    logger.info(
-        "user %s built shortlist %s for programme %s: %s candidates of %s",
-        actor.id,
-        shortlist.id,
-        programme.id,
-        len(shortlist.candidates),
-        len(members),
-    )
     return shortlist
 
 
