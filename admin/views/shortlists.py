@@ -335,6 +335,18 @@ def _roles_to_offer(shortlist: Shortlist, offered: RolesOffered) -> list[PeerRol
 # The shortlists as they were built
 
 
+def _or_every_need(view, context, model, name) -> str:
+    return model.need.area if model.need else "Every need"
+
+
+def _or_either_role(view, context, model, name) -> str:
+    return model.role.value.capitalize() if model.role else "Mentor or coach"
+
+
+def _or_no_preference(view, context, model, name) -> str:
+    return model.region or "No preference"
+
+
 def _weights_text(view, context, model, name) -> str:
     return ", ".join(
         f"{criterion.capitalize()} {weight}"
@@ -436,6 +448,9 @@ class ShortlistView(SchoolModelView):
         "region": "Region preferred",
     }
     column_formatters = {
+        "need": _or_every_need,
+        "role": _or_either_role,
+        "region": _or_no_preference,
         "weights": _weights_text,
         "exclusions": _exclusions_text,
         "candidates": _candidates_table,

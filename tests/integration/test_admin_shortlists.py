@@ -355,6 +355,8 @@ def test_a_facilitator_reads_only_their_own_shortlists(client, auth):
     assert mentor.alias_code in details
     assert "100 of 100" in details
     assert "Region: 10 of 10 (region Western Europe as preferred)" in details
+    assert "Mentor or coach" in details
+    assert "Every need" in details
     assert foreign_details.status_code == 302
     assert foreign_page.status_code == 404
     assert_no_identity(listing + details)
