@@ -2,6 +2,7 @@
 
 from flask import Flask, redirect, url_for
 
+import dashboards
 from admin import auth, cli, logs, panel, security
 from admin.config import load_settings
 from admin.extensions import csrf, db, limiter, migrate
@@ -21,6 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
     auth.init_app(app)
     panel.init_app(app)
+    dashboards.init_app(app)
     cli.init_app(app)
 
     app.add_url_rule("/", "home", lambda: redirect(url_for("admin.index")))

@@ -1,0 +1,48 @@
+"""What every callback needs from the running application: session, day, currency."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from admin.extensions import db
+from dashboards.filters import FilterValues, to_portfolio
+from plp.queries.choices import countries
+from plp.queries.filters import PortfolioFilter
+
+
+def session() -> Session:
+    """Return the request's database session."""
+    return db.session
+
+
+def today():
+    """Return today's date in the School's time zone."""
+    return datetime.now(ZoneInfo(current_app.config["PLP_TIMEZONE"])).date()
+
+
+def reporting_currency() -> str:
+    """Return the currency portfolio totals are reported in."""
+    return current_app.config["PLP_REPORTING_CURRENCY"]
+
+
+def read_filter(values: FilterValues) -> tuple[PortfolioFilter, list[str]]:
+    """Build the portfolio filter from the filter bar's values, with any refusals.
+
+    A country names a client unless several share it, so only the countries
+    the filter bar offers are applied, however the request was made.
+    """
+    portfolio, problems = to_portfolio(values)
+    if portfolio.country and portfolio.country not in countries(session()):
+        problems.append(
+            f"“{portfolio.country}” is not one of the countries offered: "
+            "the place filter is not applied."
+        )
+        portfolio = PortfolioFilter(
+            period_start=portfolio.period_start,
+            period_end=portfolio.period_end,
+            facilitator_id=portfolio.facilitator_id,
+            statuses=portfolio.statuses,
+        )
+    return portfolio, problems

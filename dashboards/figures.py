@@ -1,0 +1,729 @@
+"""Charts for the directors' dashboards: pure functions from plain rows to figures.
+
+Every function takes rows as the `plp.queries` functions return them and
+gives back a plotly figure; none reads the database, the request or the
+clock, so tests call them without a server or a browser. A chart shows what
+a person can read: the first TOP_N rows, then the rest gathered as "others".
+With no rows a chart says so in words instead of drawing empty axes.
+
+Money stays Decimal through every sum and conversion; `_plotted` turns an
+amount into a float only as it is handed to plotly, whose JSON has no
+decimal type. Totals shown as text are formatted from the Decimal itself.
+"""
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+
+import plotly.graph_objects as go
+
+from plp.enums import ProgressRating
+from plp.queries.matching import FunnelStage, PoolUse, SpanDays
+from plp.queries.money import CENT, ZERO, ProgrammeMoney
+from plp.queries.progress import ItemTimeline, ProgrammeProgress
+
+TOP_N = 15
+OTHERS = "others"
+
+# The most agenda items a programme's timeline draws, and months a chart shows.
+MOST_ITEMS = 60
+MOST_MONTHS = 120
+
+BAND_COLOURS = {
+    ProgressRating.ON_TRACK: "#2e7d32",
+    ProgressRating.AT_RISK: "#f0a202",
+    ProgressRating.BEHIND: "#c62828",
+    None: "#9e9e9e",
+}
+BAND_NAMES = {
+    ProgressRating.ON_TRACK: "on track",
+    ProgressRating.AT_RISK: "at risk",
+    ProgressRating.BEHIND: "behind",
+    None: "no dates or items",
+}
+MONEY_COLOURS = {
+    "agreed": "#1f4e79",
+    "planned": "#1f4e79",
+    "committed": "#5b9bd5",
+    "spent": "#ed7d31",
+    "secured": "#70ad47",
+}
+EVENT_COLOURS = {"proposed": "#5b9bd5", "disclosed": "#1f4e79", "agreed": "#70ad47"}
+
+# A small layout of our own: plotly's default template alone weighs about
+# 10 KiB in every figure sent to the browser.
+_LAYOUT = {
+    "template": "none",
+    "font": {"family": "system-ui, sans-serif", "size": 13, "color": "#212529"},
+    "margin": {"l": 10, "r": 20, "t": 90, "b": 40},
+    "paper_bgcolor": "white",
+    "plot_bgcolor": "white",
+    "legend": {"x": 1.01, "xanchor": "left", "y": 1, "traceorder": "normal"},
+    "xaxis": {"automargin": True},
+    "yaxis": {"automargin": True},
+    "separators": ".,",
+}
+
+
+def money_text(amount: Decimal | None, currency: str) -> str:
+    """Write an amount with its currency and thousands separators, or say none."""
+    if amount is None:
+        return "not agreed"
+    return f"{currency} {amount.quantize(CENT):,}"
+
+
+def share_text(share: Decimal | float | None) -> str:
+    """Write a share from 0 to 1 as a whole percentage, or "unknown"."""
+    if share is None:
+        return "unknown"
+    return f"{round(Decimal(share) * 100)}%"
+
+
+def in_reporting(amount: Decimal, rate: Decimal) -> Decimal:
+    """Convert an amount with a rate, to the cent, as the portfolio totals do."""
+    return (amount * rate).quantize(CENT)
+
+
+def empty_figure(title: str, message: str) -> go.Figure:
+    """Return a figure that says in words why there is nothing to draw."""
+    figure = _figure(title)
+    figure.add_annotation(
+        text=message,
+        showarrow=False,
+        font={"size": 15, "color": "#6c757d"},
+        xref="paper",
+        yref="paper",
+        x=0.5,
+        y=0.5,
+    )
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False)
+    return figure
+
+
+# Overview
+
+
+def stage_chart(by_stage: dict[str, int]) -> go.Figure:
+    """Chart how many programmes are at each stage."""
+    title = "Programmes by stage"
+    if not sum(by_stage.values()):
+        return empty_figure(title, "No programmes match these filters.")
+
+    stages = [str(stage) for stage in by_stage]
+    figure = _figure(title)
+    figure.add_bar(
+        x=stages,
+        y=list(by_stage.values()),
+        marker_color="#1f4e79",
+        text=list(by_stage.values()),
+        textposition="outside",
+        cliponaxis=False,
+        hovertemplate="%{x}: %{y}<extra></extra>",
+    )
+    figure.update_yaxes(title_text="programmes", rangemode="tozero")
+    return figure
+
+
+def band_chart(by_band: dict[ProgressRating | None, int]) -> go.Figure:
+    """Chart how many programmes are on track, at risk or behind their agenda."""
+    title = "Progress against agendas"
+    if not sum(by_band.values()):
+        return empty_figure(title, "No programme here has a learning agenda yet.")
+
+    bands = [band for band in BAND_NAMES if by_band.get(band)]
+    figure = _figure(title)
+    figure.add_pie(
+        labels=[BAND_NAMES[band] for band in bands],
+        values=[by_band[band] for band in bands],
+        marker_colors=[BAND_COLOURS[band] for band in bands],
+        hole=0.5,
+        sort=False,
+        textinfo="label+value",
+        hovertemplate="%{label}: %{value} programmes<extra></extra>",
+    )
+    return figure
+
+
+# Progress against agendas
+
+
+def progress_chart(rows: Sequence[ProgrammeProgress], top: int = TOP_N) -> go.Figure:
+    """Chart each programme's share done, by cost and count, against time passed.
+
+    The programmes trailing time the most come first; the rest are counted
+    by band in the title.
+    """
+    title = "Share of agenda done against share of time passed"
+    if not rows:
+        return empty_figure(title, "No programme here has a learning agenda yet.")
+
+    ranked = sorted(rows, key=lag, reverse=True)
+    shown, rest = ranked[:top], ranked[top:]
+    if rest:
+        bands = Counter(BAND_NAMES[row.band] for row in rest)
+        counted = ", ".join(f"{count} {band}" for band, count in sorted(bands.items()))
+        title += f"<br><sup>{len(shown)} trailing most shown; {OTHERS}: {counted}</sup>"
+    references = [row.reference for row in reversed(shown)]
+    ordered = list(reversed(shown))
+
+    figure = _figure(title)
+    figure.add_bar(
+        name="done by cost",
+        y=references,
+        x=[_share(row.done_share_by_cost) for row in ordered],
+        orientation="h",
+        marker_color=[BAND_COLOURS[row.band] for row in ordered],
+        hovertemplate="%{y}: %{x:.0%} of the cost done<extra></extra>",
+    )
+    figure.add_bar(
+        name="done by count",
+        y=references,
+        x=[_share(row.done_share_by_count) for row in ordered],
+        orientation="h",
+        marker_color="#bdbdbd",
+        hovertemplate="%{y}: %{x:.0%} of the items done<extra></extra>",
+    )
+    figure.add_scatter(
+        name="time passed",
+        y=references,
+        x=[_share(row.time_share) for row in ordered],
+        mode="markers",
+        marker={"symbol": "line-ns-open", "size": 18, "color": "#212529"},
+        hovertemplate="%{y}: %{x:.0%} of the time passed<extra></extra>",
+    )
+    figure.update_layout(barmode="group", height=_bar_height(len(shown)))
+    figure.update_xaxes(tickformat=".0%", range=[0, 1.05])
+    return figure
+
+
+def lag(row: ProgrammeProgress) -> Decimal:
+    """Return how far a programme's share done trails its time passed; least without."""
+    done, passed = row.done_share, row.time_share
+    if done is None or passed is None:
+        return Decimal(-2)
+    return passed - done
+
+
+def facilitator_chart(rows: Sequence[ProgrammeProgress], top: int = TOP_N) -> go.Figure:
+    """Chart each facilitator's programmes by band, the busiest first."""
+    title = "Programmes by facilitator and band"
+    if not rows:
+        return empty_figure(title, "No programme here has a learning agenda yet.")
+
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for row in rows:
+        counts[row.facilitator or "no facilitator"][row.band] += 1
+    names = sorted(counts, key=lambda name: (-counts[name].total(), name))
+    shown, rest = names[:top], names[top:]
+    if rest:
+        counts[OTHERS] = sum((counts[name] for name in rest), Counter())
+        shown.append(OTHERS)
+        title += f"<br><sup>{len(rest)} more facilitators counted as {OTHERS}</sup>"
+
+    figure = _figure(title)
+    for band, name in BAND_NAMES.items():
+        figure.add_bar(
+            name=name,
+            y=list(reversed(shown)),
+            x=[counts[person][band] for person in reversed(shown)],
+            orientation="h",
+            marker_color=BAND_COLOURS[band],
+            hovertemplate="%{y}: %{x} " + name + "<extra></extra>",
+        )
+    figure.update_layout(barmode="stack", height=_bar_height(len(shown)))
+    figure.update_xaxes(title_text="programmes")
+    return figure
+
+
+def overdue_chart(rows: Sequence[ProgrammeProgress], top: int = TOP_N) -> go.Figure:
+    """Chart the programmes with the most overdue agenda items."""
+    title = "Overdue agenda items"
+    late = sorted(
+        (row for row in rows if row.overdue),
+        key=lambda row: (-row.overdue, row.reference),
+    )
+    if not late:
+        return empty_figure(title, "No agenda item is overdue.")
+
+    shown, rest = late[:top], late[top:]
+    labels = [row.reference for row in shown]
+    values = [row.overdue for row in shown]
+    if rest:
+        labels.append(f"{OTHERS} ({len(rest)} programmes)")
+        values.append(sum(row.overdue for row in rest))
+    title += f"<br><sup>{sum(values)} items in {len(late)} programmes</sup>"
+
+    figure = _figure(title)
+    figure.add_bar(
+        y=list(reversed(labels)),
+        x=list(reversed(values)),
+        orientation="h",
+        marker_color="#c62828",
+        text=list(reversed(values)),
+        textposition="outside",
+        cliponaxis=False,
+        hovertemplate="%{y}: %{x} overdue<extra></extra>",
+    )
+    figure.update_layout(height=_bar_height(len(labels)))
+    figure.update_xaxes(title_text="items past their due date")
+    return figure
+
+
+def timeline_chart(
+    reference: str, items: Sequence[ItemTimeline], on: date, most: int = MOST_ITEMS
+) -> go.Figure:
+    """Chart one programme's agenda items, planned dates against recorded progress."""
+    title = f"{reference}: agenda planned against actual"
+    if not reference:
+        return empty_figure("Agenda timeline", "Choose a programme to see its agenda.")
+    dated = [item for item in items if item.due_date or item.planned_start]
+    if not dated:
+        return empty_figure(title, "This programme's agenda has no dated items.")
+
+    shown = dated[:most]
+    if len(dated) > most:
+        title += f"<br><sup>the first {most} of {len(dated)} dated items</sup>"
+    labels = [item.label for item in shown]
+
+    figure = _figure(title)
+    _add_spans(
+        figure,
+        "planned",
+        labels,
+        [(item.planned_start or item.due_date, item.due_date) for item in shown],
+        ["#c62828" if item.overdue else "#9ecae1" for item in shown],
+        [f"{item.status}, {item.percent_done}% done" for item in shown],
+    )
+    _add_spans(
+        figure,
+        "progress recorded",
+        labels,
+        [(item.first_progress, item.last_progress) for item in shown],
+        ["#1f4e79"] * len(shown),
+        [f"{item.percent_done}% done" for item in shown],
+    )
+    figure.add_vline(x=on.isoformat(), line_dash="dot", line_color="#212529")
+    figure.update_layout(barmode="overlay", height=_bar_height(len(shown)))
+    figure.update_yaxes(autorange="reversed")
+    figure.update_xaxes(type="date")
+    return figure
+
+
+def _add_spans(figure, name, labels, spans, colours, notes):
+    """Draw (start, end) day spans as horizontal bars; a single day gets one day."""
+    starts, lengths, kept_labels, kept_colours, kept_notes = [], [], [], [], []
+    for label, (start, end), colour, note in zip(
+        labels, spans, colours, notes, strict=True
+    ):
+        if start is None:
+            continue
+        end = end or start
+        starts.append(start.isoformat())
+        # Plotly measures a date axis in milliseconds.
+        lengths.append(((end - start) + timedelta(days=1)).days * 86_400_000)
+        kept_labels.append(label)
+        kept_colours.append(colour)
+        kept_notes.append(f"{start:%d %b %Y} to {end:%d %b %Y}, {note}")
+    figure.add_bar(
+        name=name,
+        y=kept_labels,
+        x=lengths,
+        base=starts,
+        orientation="h",
+        marker_color=kept_colours,
+        width=0.8 if name == "planned" else 0.35,
+        customdata=kept_notes,
+        hovertemplate="%{y}: %{customdata}<extra>" + name + "</extra>",
+    )
+
+
+# Spending against budgets
+
+
+def programme_money_chart(
+    rows: Sequence[ProgrammeMoney],
+    rates: dict[str, Decimal],
+    currency: str,
+    top: int = TOP_N,
+) -> go.Figure:
+    """Chart agreed, committed and spent money per programme in the reporting
+    currency, the largest agreed totals first and the rest as "others".
+
+    A programme whose currency has no rate is left out and counted in the title.
+    """
+    title = f"Agreed, committed and spent per programme ({currency})"
+    converted = [
+        (row.reference, _row_in(row, rates[row.currency]))
+        for row in rows
+        if row.currency in rates
+    ]
+    missing = sorted({row.currency for row in rows if row.currency not in rates})
+    if missing:
+        left_out = len(rows) - len(converted)
+        title += (
+            f"<br><sup>{left_out} programmes in {', '.join(missing)} left out: "
+            "no exchange rate recorded</sup>"
+        )
+    if not converted:
+        message = "No programmes match these filters."
+        if missing:
+            message = "No exchange rate is recorded for these programmes' currencies."
+        return empty_figure(title, message)
+
+    converted.sort(key=lambda pair: (-pair[1]["agreed"], pair[0]))
+    shown, rest = converted[:top], converted[top:]
+    if rest:
+        # The rest together would dwarf every bar, so they are written, not drawn.
+        sums = {
+            kind: sum((money[kind] for _, money in rest), ZERO)
+            for kind in ("agreed", "committed", "spent")
+        }
+        others = ", ".join(
+            f"{kind} {money_text(amount, currency)}" for kind, amount in sums.items()
+        )
+        title += f"<br><sup>{len(shown)} largest shown; {OTHERS} ({len(rest)} "
+        title += f"programmes):</sup><br><sup>{others}</sup>"
+
+    figure = _figure(title)
+    labels = [label for label, _ in reversed(shown)]
+    for kind in ("agreed", "committed", "spent"):
+        amounts = [amounts[kind] for _, amounts in reversed(shown)]
+        figure.add_bar(
+            name=kind,
+            y=labels,
+            x=[_plotted(amount) for amount in amounts],
+            orientation="h",
+            marker_color=MONEY_COLOURS[kind],
+            customdata=[money_text(amount, currency) for amount in amounts],
+            hovertemplate="%{y}: %{customdata} " + kind + "<extra></extra>",
+        )
+    figure.update_layout(barmode="group", height=_bar_height(3 * len(shown) // 2))
+    figure.update_xaxes(title_text=currency, tickformat=",.0f")
+    return figure
+
+
+def _row_in(row: ProgrammeMoney, rate: Decimal) -> dict[str, Decimal]:
+    return {
+        "agreed": in_reporting(row.agreed or ZERO, rate),
+        "committed": in_reporting(row.committed, rate),
+        "spent": in_reporting(row.spent, rate),
+    }
+
+
+def category_chart(
+    by_category: dict[tuple[str, str], dict[str, Decimal]],
+    rates: dict[str, Decimal],
+    currency: str,
+) -> go.Figure:
+    """Chart planned, committed and spent money per budget category."""
+    title = f"Planned, committed and spent by category ({currency})"
+    totals: dict[str, dict[str, Decimal]] = defaultdict(
+        lambda: {"planned": ZERO, "committed": ZERO, "spent": ZERO}
+    )
+    missing = set()
+    for (money_currency, category), amounts in by_category.items():
+        if money_currency not in rates:
+            missing.add(money_currency)
+            continue
+        for kind, amount in amounts.items():
+            totals[category][kind] += in_reporting(amount, rates[money_currency])
+    if missing:
+        title += (
+            f"<br><sup>money in {', '.join(sorted(missing))} left out: "
+            "no exchange rate recorded</sup>"
+        )
+    if not totals:
+        return empty_figure(title, "No budget lines or spending match these filters.")
+
+    categories = sorted(totals, key=lambda name: (-totals[name]["planned"], name))
+    figure = _figure(title)
+    for kind in ("planned", "committed", "spent"):
+        amounts = [totals[category][kind] for category in categories]
+        figure.add_bar(
+            name=kind,
+            x=categories,
+            y=[_plotted(amount) for amount in amounts],
+            marker_color=MONEY_COLOURS[kind],
+            customdata=[money_text(amount, currency) for amount in amounts],
+            hovertemplate="%{x}: %{customdata} " + kind + "<extra></extra>",
+        )
+    figure.update_layout(barmode="group")
+    figure.update_yaxes(title_text=currency, tickformat=",.0f")
+    return figure
+
+
+def monthly_spending_chart(
+    months: Iterable[tuple[str, str, Decimal]],
+    rates: dict[str, Decimal],
+    currency: str,
+    budget: Decimal | None,
+    most: int = MOST_MONTHS,
+) -> go.Figure:
+    """Chart spending month by month, its running total and the agreed budget."""
+    title = f"Spending by month against the agreed budget ({currency})"
+    spent: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    missing = set()
+    for month, money_currency, amount in months:
+        if money_currency not in rates:
+            missing.add(money_currency)
+            continue
+        spent[month] += in_reporting(amount, rates[money_currency])
+    if missing:
+        title += (
+            f"<br><sup>spending in {', '.join(sorted(missing))} left out: "
+            "no exchange rate recorded</sup>"
+        )
+    if not spent:
+        return empty_figure(title, "Nothing was spent in this period.")
+
+    ordered = sorted(spent)
+    running, total = [], ZERO
+    for month in ordered:
+        total += spent[month]
+        running.append(total)
+    if len(ordered) > most:
+        title += f"<br><sup>the latest {most} of {len(ordered)} months</sup>"
+        ordered, running = ordered[-most:], running[-most:]
+
+    figure = _figure(title)
+    figure.add_bar(
+        name="spent in the month",
+        x=ordered,
+        y=[_plotted(spent[month]) for month in ordered],
+        marker_color=MONEY_COLOURS["spent"],
+        customdata=[money_text(spent[month], currency) for month in ordered],
+        hovertemplate="%{x}: %{customdata}<extra></extra>",
+    )
+    figure.add_scatter(
+        name="spent to date",
+        x=ordered,
+        y=[_plotted(amount) for amount in running],
+        mode="lines+markers",
+        line_color="#7f3f00",
+        customdata=[money_text(amount, currency) for amount in running],
+        hovertemplate="%{x}: %{customdata} to date<extra></extra>",
+    )
+    if budget is not None:
+        figure.add_scatter(
+            name=f"agreed budget {money_text(budget, currency)}",
+            x=[ordered[0], ordered[-1]],
+            y=[_plotted(budget)] * 2,
+            mode="lines",
+            line={"color": MONEY_COLOURS["agreed"], "dash": "dash"},
+            hoverinfo="skip",
+        )
+    figure.update_xaxes(type="category")
+    figure.update_yaxes(title_text=currency, tickformat=",.0f", rangemode="tozero")
+    return figure
+
+
+def near_budget_chart(
+    rows: Sequence[ProgrammeMoney], total: int, near: Decimal
+) -> go.Figure:
+    """Chart the programmes that have spent the most of their agreed total."""
+    title = f"Programmes over or within {share_text(1 - near)} of their budget"
+    if not rows:
+        return empty_figure(title, "No programme is over or near its budget.")
+    if total > len(rows):
+        title += f"<br><sup>{len(rows)} of {total} shown, the most spent first</sup>"
+
+    ordered = list(reversed(rows))
+    figure = _figure(title)
+    figure.add_bar(
+        y=[row.reference for row in ordered],
+        x=[_plotted(row.spent_share) for row in ordered],
+        orientation="h",
+        marker_color=[
+            "#c62828" if row.spent > row.agreed else "#f0a202" for row in ordered
+        ],
+        text=[share_text(row.spent_share) for row in ordered],
+        textposition="outside",
+        cliponaxis=False,
+        customdata=[
+            f"{money_text(row.spent, row.currency)} of "
+            f"{money_text(row.agreed, row.currency)}"
+            for row in ordered
+        ],
+        hovertemplate="%{y}: %{customdata}<extra></extra>",
+    )
+    figure.add_vline(x=1, line_dash="dash", line_color="#212529")
+    figure.update_layout(height=_bar_height(len(rows)))
+    figure.update_xaxes(tickformat=".0%", title_text="share of the agreed total spent")
+    return figure
+
+
+# Matching throughput
+
+
+def funnel_chart(stages: Sequence[FunnelStage]) -> go.Figure:
+    """Chart the introduction funnel with each stage's conversion from the last."""
+    title = "Introductions, stage by stage"
+    if not stages or not stages[0].reached:
+        return empty_figure(title, "No introductions began in this period.")
+
+    labels = [
+        str(stage.stage)
+        if stage.conversion is None
+        else f"{stage.stage} ({share_text(stage.conversion)})"
+        for stage in stages
+    ]
+    figure = _figure(title)
+    figure.add_funnel(
+        y=labels,
+        x=[stage.reached for stage in stages],
+        textinfo="value",
+        marker_color="#1f4e79",
+        hovertemplate="%{y}: %{x} matches<extra></extra>",
+    )
+    return figure
+
+
+def monthly_events_chart(rows: Sequence[tuple[str, str, int]]) -> go.Figure:
+    """Chart proposals, disclosures and agreements month by month."""
+    title = "Proposals, disclosures and agreements per month"
+    if not rows:
+        return empty_figure(title, "No proposals, disclosures or agreements here.")
+
+    months = sorted({month for month, _, _ in rows})[-MOST_MONTHS:]
+    counts = {(month, event): count for month, event, count in rows}
+    figure = _figure(title)
+    for event, colour in EVENT_COLOURS.items():
+        figure.add_bar(
+            name=event,
+            x=months,
+            y=[counts.get((month, event), 0) for month in months],
+            marker_color=colour,
+            hovertemplate="%{x}: %{y} " + event + "<extra></extra>",
+        )
+    figure.update_layout(barmode="group")
+    figure.update_xaxes(type="category")
+    figure.update_yaxes(title_text="matches", rangemode="tozero")
+    return figure
+
+
+def span_chart(spans: Sequence[SpanDays]) -> go.Figure:
+    """Chart the median and 90th-percentile days each span of an introduction takes."""
+    title = "Days each step takes"
+    timed = [span for span in spans if span.matches]
+    if not timed:
+        return empty_figure(title, "No introduction has gone a step further yet.")
+
+    labels = [f"{span.span} ({span.matches} matches)" for span in timed]
+    figure = _figure(title)
+    for name, values, colour in (
+        ("median", [span.median for span in timed], "#1f4e79"),
+        ("90th percentile", [span.p90 for span in timed], "#9ecae1"),
+    ):
+        figure.add_bar(
+            name=name,
+            x=labels,
+            y=values,
+            marker_color=colour,
+            text=values,
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{x}: %{y} days<extra>" + name + "</extra>",
+        )
+    figure.update_layout(barmode="group")
+    figure.update_yaxes(title_text="days", rangemode="tozero")
+    return figure
+
+
+def end_reasons_chart(
+    rows: Sequence[tuple[str, str, int]], top: int = TOP_N
+) -> go.Figure:
+    """Chart why introductions ended: declines, withdrawals and expiries by reason."""
+    title = "Why introductions ended"
+    if not rows:
+        return empty_figure(title, "No introduction ended in this period.")
+
+    ranked = sorted(rows, key=lambda row: (-row[2], row[0], row[1]))
+    shown, rest = ranked[:top], ranked[top:]
+    labels = [f"{state}: {reason}" for state, reason, _ in shown]
+    values = [count for _, _, count in shown]
+    if rest:
+        labels.append(f"{OTHERS} ({len(rest)} reasons)")
+        values.append(sum(count for _, _, count in rest))
+
+    figure = _figure(title)
+    figure.add_bar(
+        y=list(reversed(labels)),
+        x=list(reversed(values)),
+        orientation="h",
+        marker_color="#7f7f7f",
+        text=list(reversed(values)),
+        textposition="outside",
+        cliponaxis=False,
+        hovertemplate="%{y}: %{x} matches<extra></extra>",
+    )
+    figure.update_layout(height=_bar_height(len(labels)))
+    figure.update_xaxes(title_text="matches")
+    return figure
+
+
+def pool_chart(rows: Sequence[PoolUse], by: str, top: int = TOP_N) -> go.Figure:
+    """Chart the mentor pool's places in use and free, by region or language."""
+    title = f"Mentor pool capacity in use by {by}"
+    if not rows:
+        return empty_figure(title, "The mentor pool is empty.")
+
+    ranked = sorted(rows, key=lambda row: (-row.places, row.group))
+    shown = [(row.group, row.places, row.in_use) for row in ranked[:top]]
+    rest = ranked[top:]
+    if rest:
+        shown.append(
+            (
+                f"{OTHERS} ({len(rest)})",
+                sum(row.places for row in rest),
+                sum(row.in_use for row in rest),
+            )
+        )
+    labels = [group for group, _, _ in reversed(shown)]
+    in_use = [min(used, places) for _, places, used in reversed(shown)]
+    free = [max(places - used, 0) for _, places, used in reversed(shown)]
+
+    figure = _figure(title)
+    figure.add_bar(
+        name="in use",
+        y=labels,
+        x=in_use,
+        orientation="h",
+        marker_color="#1f4e79",
+        hovertemplate="%{y}: %{x} places in use<extra></extra>",
+    )
+    figure.add_bar(
+        name="free",
+        y=labels,
+        x=free,
+        orientation="h",
+        marker_color="#c6dbef",
+        hovertemplate="%{y}: %{x} places free<extra></extra>",
+    )
+    figure.update_layout(barmode="stack", height=_bar_height(len(shown)))
+    figure.update_xaxes(title_text="places")
+    return figure
+
+
+# Shared
+
+
+def _figure(title: str) -> go.Figure:
+    figure = go.Figure()
+    figure.update_layout(title={"text": title, "x": 0.01}, **_LAYOUT)
+    return figure
+
+
+def _bar_height(bars: int) -> int:
+    return max(320, 120 + 28 * bars)
+
+
+def _share(share: Decimal | None) -> float | None:
+    return None if share is None else _plotted(share)
+
+
+def _plotted(amount: Decimal) -> float:
+    """Hand a Decimal to plotly, whose JSON has no decimal type; nothing is summed
+    after this point."""
+    return float(amount)

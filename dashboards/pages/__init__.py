@@ -1,0 +1,1 @@
+"""The dashboard pages: each has a layout function and registers its callbacks."""

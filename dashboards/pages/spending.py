@@ -1,0 +1,153 @@
+"""Spending against budgets: agreed, committed and spent, by programme, category
+and month, the programmes over or near budget, and the funding gap."""
+
+from dash import Output, dcc, html
+
+from dashboards import figures, ids
+from dashboards.access import SPENDING, for_page
+from dashboards.context import read_filter, reporting_currency, session, today
+from dashboards.filters import FilterValues
+from dashboards.layout import FILTER_INPUTS
+from plp.queries.money import (
+    NEAR_BUDGET,
+    Converted,
+    convert,
+    exchange_rates,
+    money_by_category,
+    money_by_currency,
+    money_by_programme,
+    monthly_spending,
+    programmes_over_or_near_budget,
+)
+
+TOTAL_NAMES = {
+    "agreed": "Agreed",
+    "committed": "Committed",
+    "spent": "Spent",
+    "secured": "Funding secured",
+    "gap": "Funding gap",
+}
+
+
+def layout(values: FilterValues):
+    """Return the spending page's components, drawn by its callbacks."""
+    return [
+        html.H1("Spending against budgets"),
+        dcc.Loading(html.Div(id=ids.SPENDING_TOTALS, className="totals")),
+        dcc.Graph(id=ids.SPENDING_MONTHLY, className="chart wide"),
+        html.Div(
+            [
+                dcc.Graph(id=ids.SPENDING_PROGRAMMES, className="chart"),
+                dcc.Graph(id=ids.SPENDING_NEAR_BUDGET, className="chart"),
+            ],
+            className="charts",
+        ),
+        dcc.Graph(id=ids.SPENDING_CATEGORIES, className="chart wide"),
+    ]
+
+
+def register(app) -> None:
+    """Register the spending page's callbacks."""
+
+    @app.callback(
+        Output(ids.SPENDING_TOTALS, "children"),
+        Output(ids.SPENDING_PROGRAMMES, "figure"),
+        Output(ids.SPENDING_NEAR_BUDGET, "figure"),
+        *FILTER_INPUTS,
+    )
+    @for_page(SPENDING)
+    def draw_programmes(*filters):
+        """Draw the portfolio totals, money per programme and budgets nearly spent."""
+        portfolio, _ = read_filter(FilterValues.of(*filters))
+        db, currency, on = session(), reporting_currency(), today()
+        rates = exchange_rates(db, currency, on)
+        totals = convert(money_by_currency(db, portfolio), rates, currency)
+        rows = money_by_programme(db, portfolio)
+        near, count = programmes_over_or_near_budget(db, portfolio, figures.TOP_N)
+        return (
+            totals_panel(totals, on),
+            figures.programme_money_chart(rows, rates, currency),
+            figures.near_budget_chart(near, count, NEAR_BUDGET),
+        )
+
+    @app.callback(
+        Output(ids.SPENDING_MONTHLY, "figure"),
+        *FILTER_INPUTS,
+    )
+    @for_page(SPENDING)
+    def draw_months(*filters):
+        """Draw spending month by month against the agreed budget."""
+        portfolio, _ = read_filter(FilterValues.of(*filters))
+        db, currency = session(), reporting_currency()
+        rates = exchange_rates(db, currency, today())
+        totals = convert(money_by_currency(db, portfolio), rates, currency)
+        return figures.monthly_spending_chart(
+            monthly_spending(db, portfolio),
+            rates,
+            currency,
+            totals.amounts.get("agreed"),
+        )
+
+    @app.callback(
+        Output(ids.SPENDING_CATEGORIES, "figure"),
+        *FILTER_INPUTS,
+    )
+    @for_page(SPENDING)
+    def draw_categories(*filters):
+        """Draw planned, committed and spent money per budget category."""
+        portfolio, _ = read_filter(FilterValues.of(*filters))
+        db, currency = session(), reporting_currency()
+        rates = exchange_rates(db, currency, today())
+        return figures.category_chart(money_by_category(db, portfolio), rates, currency)
+
+
+def totals_panel(totals: Converted, on) -> list:
+    """Return the portfolio totals as text, with what could not be converted."""
+    currency = totals.currency
+    cells = [
+        html.Div(
+            [
+                html.Span(name, className="tile-title"),
+                html.Span(
+                    figures.money_text(totals.amounts[kind], currency)
+                    if kind in totals.amounts
+                    else "none",
+                    className="tile-value",
+                ),
+            ],
+            className="tile",
+        )
+        for kind, name in TOTAL_NAMES.items()
+    ]
+    used = [
+        f"1 {name} = {format(rate.normalize(), 'f')}" for name, rate in _rates(totals)
+    ]
+    notes = [
+        html.Details(
+            [
+                html.Summary(
+                    f"Totals in {currency}, at the exchange rates recorded for "
+                    f"{on:%d %B %Y}"
+                ),
+                html.P(", ".join(used) or f"Every amount is in {currency}."),
+            ]
+        )
+    ]
+    for missing, amounts in totals.missing.items():
+        written = ", ".join(
+            f"{kind} {figures.money_text(amount, missing)}"
+            for kind, amount in amounts.items()
+            if amount
+        )
+        notes.append(
+            html.P(
+                f"Missing: no exchange rate from {missing} to {currency} is "
+                f"recorded, so these are not in the totals: {written or 'no amounts'}.",
+                className="missing",
+            )
+        )
+    return [html.Div(cells, className="tiles"), *notes]
+
+
+def _rates(totals: Converted) -> list:
+    return [(c, r) for c, r in totals.rates.items() if c != totals.currency]
