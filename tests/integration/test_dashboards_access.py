@@ -1,5 +1,7 @@
 """Every way into the dashboards asks who is signed in and what their role may read."""
 
+import re
+
 import pytest
 
 from admin.extensions import db
@@ -213,3 +215,31 @@ def test_signing_out_closes_the_dashboards_again(client, auth, school):
         ).status_code
         == 401
     )
+
+
+@pytest.mark.parametrize(
+    ("role", "landing"),
+    [
+        ("director", "/dashboards/"),
+        ("administrator", "/dashboards/"),
+        ("finance", "/dashboards/spending"),
+    ],
+)
+def test_the_panel_links_staff_who_may_read_them_to_the_dashboards(
+    client, auth, role, landing
+):
+    auth.login_as(role)
+
+    home = client.get("/admin/").get_data(as_text=True)
+
+    assert f'href="{landing}">Open the dashboards</a>' in home
+    assert re.search(r'href="/dashboards/">\s*Dashboards</a>', home)
+
+
+@pytest.mark.parametrize("role", ["facilitator", "coordinator"])
+def test_the_panel_offers_no_dashboards_to_other_staff(client, auth, role):
+    auth.login_as(role)
+
+    home = client.get("/admin/").get_data(as_text=True)
+
+    assert "/dashboards/" not in home
