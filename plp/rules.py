@@ -1079,6 +1079,18 @@ def _match_need_is_the_programmes(pending: PendingChanges, match: Match) -> None
         _check_same_programme(pending, programme, match, "need", "Need")
 
 
+@rule(Match)
+def _match_terms_stay_once_proposed(pending: PendingChanges, match: Match) -> None:
+    if is_new(match) or not changed(match, "role", "need_id", "need"):
+        return
+    if stored_value(match, "state") != MatchState.SHORTLISTED:
+        raise RuleBroken(
+            "Role and need: they went out with the anonymous profile and brief "
+            "when the match was proposed, so they stay as they are; end this "
+            "match and shortlist a new one instead."
+        )
+
+
 def is_step_back(before: MatchState, after: MatchState) -> bool:
     """Tell whether a match would go back to an earlier step of the workflow."""
     if before not in MATCH_PROGRESSION or after not in MATCH_PROGRESSION:

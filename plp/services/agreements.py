@@ -33,6 +33,7 @@ from plp.rules import active_agreement_count
 from plp.services.audit import record_event
 from plp.services.matching import (
     STEPS,
+    check_programme_running,
     commit_change,
     find_match,
     move_match,
@@ -71,6 +72,7 @@ def finalise_agreement(
     refusal = refusal_reason(STEPS["finalise"], match.state)
     if refusal:
         raise TransitionRefused(refusal)
+    check_programme_running(match, "An agreement")
     line = _line_for(session, match, budget_line_id)
     _check_capacity(session, match)
     _check_line_room(session, match, line, terms.fee)

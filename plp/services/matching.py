@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from plp.db import utc_now
-from plp.enums import Channel, ConsentDecision, ConsentSide, Role
+from plp.enums import Channel, ConsentDecision, ConsentSide, ProgrammeStatus, Role
 from plp.enums import MatchState as M
 from plp.errors import DomainError, InvalidValue, NotPermitted, TransitionRefused
 from plp.models import Consent, Match, User
@@ -170,6 +170,8 @@ def record_consent(
     _check_channel(channel)
     match = find_match(session, actor, match_id, side, consent=True)
     _check_consent_open(match, "Consent")
+    if decision == ConsentDecision.GIVEN:
+        check_programme_running(match, "Consent")
     if decision == ConsentDecision.GIVEN and _latest(match, side) == decision:
         raise TransitionRefused(f"The {side} side's consent is already recorded.")
 
@@ -260,6 +262,8 @@ def _take_step(
     refusal = refusal_reason(step, match.state)
     if refusal:
         raise TransitionRefused(refusal)
+    if not ends:
+        check_programme_running(match, step.noun)
 
     def change() -> None:
         note = None
@@ -405,6 +409,25 @@ def find_match(
     if refusal:
         raise NotPermitted(refusal)
     return match
+
+
+def check_programme_running(match: Match, doing: str) -> None:
+    """Refuse taking a match further while its programme is paused or over.
+
+    Ending a match, refusing consent or withdrawing it stay possible: they
+    take nobody further.
+    """
+    status = match.programme.status
+    if status == ProgrammeStatus.ON_HOLD:
+        raise TransitionRefused(
+            f"{doing} is refused: {match.programme} is on hold; resume the "
+            "programme first."
+        )
+    if status in (ProgrammeStatus.COMPLETED, ProgrammeStatus.WITHDRAWN):
+        raise TransitionRefused(
+            f"{doing} is refused: {match.programme} is {status}; the match can "
+            "only be declined or withdrawn."
+        )
 
 
 def steps_open_to(actor: User, match: Match) -> list[OpenStep]:

@@ -11,6 +11,7 @@ from plp.enums import (
     BudgetCategory,
     EnrolmentStatus,
     PeerRole,
+    ProgrammeStatus,
     Role,
 )
 from plp.enums import MatchState as M
@@ -20,6 +21,7 @@ from plp.models import (
     AuditEvent,
     BudgetLine,
     BudgetRevision,
+    Match,
     Seminar,
     SeminarEnrolment,
 )
@@ -309,11 +311,17 @@ def test_a_line_of_the_wrong_category_is_refused(session, facilitator, accepted)
 
 
 def test_a_coachs_fee_needs_a_coaching_line(session, facilitator, accepted):
-    accepted.role = PeerRole.COACH
+    coaching = Match(
+        programme=accepted.programme,
+        mentor=make_mentor(session),
+        role=PeerRole.COACH,
+        state=M.ACCEPTED,
+    )
+    session.add(coaching)
     session.commit()
 
     with pytest.raises(InvalidValue, match="a coach's fee is paid from a coaching"):
-        finalise(session, facilitator, accepted)
+        finalise(session, facilitator, coaching, line_id=line_of(accepted).id)
 
 
 def test_another_programmes_line_is_refused(session, facilitator, accepted):
@@ -453,3 +461,18 @@ def test_a_missing_budget_line_is_asked_for(session, facilitator, accepted):
         f"Budget line: choose the line of {accepted.programme}'s budget that pays "
         "the fee"
     )
+
+
+def test_an_agreement_is_refused_for_a_programme_on_hold(
+    session, facilitator, accepted
+):
+    accepted.programme.status = ProgrammeStatus.ON_HOLD
+    session.commit()
+    before = written(session)
+
+    with pytest.raises(TransitionRefused, match="on hold; resume the programme"):
+        finalise(session, facilitator, accepted)
+
+    session.expire_all()
+    assert accepted.state == M.ACCEPTED
+    assert written(session) == before

@@ -20,7 +20,7 @@ from plp.enums import (
     PeerRole,
     Priority,
 )
-from plp.models import MENTOR_IDENTITY_FIELDS, Need
+from plp.models import MENTOR_IDENTITY_FIELDS, Match, Need
 from tests.unit.factories import (
     make_assessment,
     make_client,
@@ -77,9 +77,14 @@ def match_at(session):
     mentor = make_mentor(session, capacity=2, **MENTOR)
 
     def make(state: MatchState):
-        match = make_match(session, programme, mentor, state)
-        match.need = needs[2]
-        match.role = PeerRole.COACH
+        match = Match(
+            programme=programme,
+            mentor=mentor,
+            need=needs[2],
+            role=PeerRole.COACH,
+            state=state,
+        )
+        session.add(match)
         session.flush()
         return match
 

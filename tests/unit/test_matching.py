@@ -5,9 +5,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from plp.enums import Channel, ConsentDecision, ConsentSide, Role
+from plp.enums import (
+    Channel,
+    ConsentDecision,
+    ConsentSide,
+    PeerRole,
+    ProgrammeStatus,
+    Role,
+)
 from plp.enums import MatchState as M
-from plp.errors import InvalidValue, NotPermitted, TransitionRefused
+from plp.errors import InvalidValue, NotPermitted, RuleBroken, TransitionRefused
 from plp.models import AuditEvent, Consent, Match
 from plp.rules import MATCH_STATES_ENDED
 from plp.services import matching
@@ -34,6 +41,11 @@ from tests.unit.factories import (
 )
 
 CLIENT, MENTOR = ConsentSide.CLIENT, ConsentSide.MENTOR
+PAUSED_OR_OVER = (
+    ProgrammeStatus.ON_HOLD,
+    ProgrammeStatus.COMPLETED,
+    ProgrammeStatus.WITHDRAWN,
+)
 GIVEN, REFUSED = ConsentDecision.GIVEN, ConsentDecision.REFUSED
 NOW = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
 
@@ -660,3 +672,64 @@ def test_steps_that_need_more_are_not_taken_in_bulk(
         take_step_for_all(session, admin, step_name, [match.id])
 
     assert events(session, match) == []
+
+
+@pytest.mark.parametrize("status", PAUSED_OR_OVER)
+def test_a_paused_or_finished_programme_takes_no_match_further(
+    session, facilitator, new_match, status
+):
+    match = new_match(M.SHORTLISTED)
+    match.programme.status = status
+    session.commit()
+
+    with pytest.raises(TransitionRefused, match=f"{match.programme.reference} is"):
+        propose(session, facilitator, match.id)
+
+    session.expire_all()
+    assert match.state == M.SHORTLISTED
+    assert events(session, match) == []
+
+
+@pytest.mark.parametrize("status", PAUSED_OR_OVER)
+def test_a_paused_or_finished_programme_records_no_consent_but_a_refusal(
+    session, facilitator, new_match, status
+):
+    match = new_match(M.PROPOSED)
+    match.programme.status = status
+    session.commit()
+
+    with pytest.raises(TransitionRefused, match="Consent is refused"):
+        record_consent(session, facilitator, match.id, CLIENT, GIVEN, Channel.PHONE)
+    record_consent(session, facilitator, match.id, CLIENT, REFUSED, Channel.PHONE)
+
+    session.expire_all()
+    assert match.state == M.DECLINED
+
+
+def test_a_match_of_a_finished_programme_can_still_be_ended(
+    session, facilitator, new_match
+):
+    match = new_match(M.DISCLOSED)
+    match.programme.status = ProgrammeStatus.COMPLETED
+    session.commit()
+
+    withdraw(session, facilitator, match.id, "The programme has ended")
+
+    session.expire_all()
+    assert match.state == M.WITHDRAWN
+
+
+def test_role_and_need_stay_once_the_match_is_proposed(session, new_match):
+    shortlisted = new_match(M.SHORTLISTED)
+    shortlisted.role = PeerRole.COACH
+    session.commit()
+    proposed = new_match(M.PROPOSED)
+
+    proposed.role = PeerRole.COACH
+    with pytest.raises(RuleBroken, match="Role and need"):
+        session.flush()
+    session.rollback()
+
+    session.expire_all()
+    assert shortlisted.role == PeerRole.COACH
+    assert proposed.role == PeerRole.MENTOR

@@ -329,7 +329,9 @@ def test_count_dependants_follows_cascades_down_to_what_blocks(session):
     need = make_assessment(session, programme, ["media"]).needs[0]
     line = make_budget(session, programme, ["100.00", "50.00"]).lines[0]
     make_agenda(session, programme)
-    make_match(session, programme, make_mentor(session)).need = need
+    make_match(
+        session, programme, make_mentor(session), MatchState.SHORTLISTED
+    ).need = need
     add_expense(session, programme, line)
     add_expense(session, programme)
     session.commit()
