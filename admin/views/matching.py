@@ -17,7 +17,14 @@ from flask_login import current_user
 
 from admin.extensions import db
 from admin.views.base import SchoolModelView, inline, parse_record_id
-from plp.enums import Channel, ConsentDecision, ConsentSide, Role
+from admin.views.documents import DOCUMENT_ROLES
+from plp.enums import (
+    MATCH_STATES_DISCLOSED,
+    Channel,
+    ConsentDecision,
+    ConsentSide,
+    Role,
+)
 from plp.enums import MatchState as M
 from plp.errors import DomainError, InvalidValue
 from plp.models import Match, Mentor, MentoringSession
@@ -123,6 +130,7 @@ class MatchView(SchoolModelView):
                 for step in matching.steps_open_to(current_user, model)
             ]
             kwargs["channels"] = CHANNELS
+            kwargs["documents"] = _documents_of(model)
         return super().render(template, **kwargs)
 
     @expose("/step/", methods=("POST",))
@@ -186,6 +194,19 @@ class MatchView(SchoolModelView):
     def accept(self, ids):
         """Record the mentors' acceptances of the invitations."""
         self._take_for_all("accept", ids)
+
+
+def _documents_of(match: Match) -> list[tuple[str, str]]:
+    """Return the printable documents of a match the signed-in user may open."""
+    if current_user.role not in DOCUMENT_ROLES:
+        return []
+    links = [
+        ("Anonymous mentor profile, for the client", "documents.mentor_profile"),
+        ("Anonymous client brief, for the mentor", "documents.client_brief"),
+    ]
+    if match.state in MATCH_STATES_DISCLOSED:
+        links.append(("Introduction letter", "documents.introduction_letter"))
+    return [(title, url_for(endpoint, match_id=match.id)) for title, endpoint in links]
 
 
 def _step_form(match: Match, step: matching.OpenStep) -> dict:

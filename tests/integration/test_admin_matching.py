@@ -500,3 +500,38 @@ def test_an_agreements_fee_and_line_stay_as_finalised(client, auth):
     assert response.status_code == 302
     db.session.expire_all()
     assert (agreement.fee, agreement.sessions_planned) == (Decimal("400.00"), 9)
+
+
+# The documents each match links to.
+
+
+def document_links(client, match_id) -> list[str]:
+    page = client.get(f"/admin/match/details/?id={match_id}").get_data(as_text=True)
+    return re.findall(r'href="(/admin/documents/[a-z-]+/\d+/)"', page)
+
+
+def test_a_proposed_match_links_its_anonymous_profile_and_brief_only(client, auth):
+    facilitator = auth.login_as("facilitator")
+    match_id = new_match(facilitator, MatchState.PROPOSED)
+
+    links = document_links(client, match_id)
+
+    assert links == [
+        f"/admin/documents/mentor-profile/{match_id}/",
+        f"/admin/documents/client-brief/{match_id}/",
+    ]
+    for link in links:
+        assert client.get(link).status_code == 200
+
+
+def test_a_disclosed_match_links_its_introduction_letter_too(client, auth):
+    facilitator = auth.login_as("facilitator")
+    mentor = make_mentor(db.session, **MENTOR_IDENTITY)
+    match_id = new_match(facilitator, MatchState.DISCLOSED, mentor)
+
+    links = document_links(client, match_id)
+
+    letter = f"/admin/documents/introduction-letter/{match_id}/"
+    assert letter in links
+    page = client.get(letter).get_data(as_text=True)
+    assert MENTOR_IDENTITY["name"] in page
