@@ -11,6 +11,8 @@ NAV = "nav"
 # The filter bar, carried across pages in the address.
 FILTER_BAR = "filter-bar"
 FILTER_PERIOD = "filter-period"
+FILTER_PERIOD_START = "filter-period-start"
+FILTER_PERIOD_END = "filter-period-end"
 FILTER_FACILITATOR = "filter-facilitator"
 FILTER_PLACE = "filter-place"
 FILTER_STATUS = "filter-status"

@@ -106,6 +106,8 @@ def filter_bar(values: FilterValues, problems: list[str]):
             "Period",
             dcc.DatePickerRange(
                 id=ids.FILTER_PERIOD,
+                start_date_id=ids.FILTER_PERIOD_START,
+                end_date_id=ids.FILTER_PERIOD_END,
                 start_date=values.start,
                 end_date=values.end,
                 display_format="YYYY-MM-DD",
