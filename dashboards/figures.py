@@ -348,10 +348,10 @@ def programme_money_chart(
     currency: str,
     top: int = TOP_N,
 ) -> go.Figure:
-    """Chart agreed, committed and spent money per programme in the reporting
-    currency, the largest agreed totals first and the rest as "others".
+    """Chart money per programme in the reporting currency, largest agreed first.
 
-    A programme whose currency has no rate is left out and counted in the title.
+    The rest are totalled as "others" in the subtitle; a programme whose
+    currency has no rate is left out and counted there too.
     """
     title = f"Agreed, committed and spent per programme ({currency})"
     converted = [
@@ -375,16 +375,7 @@ def programme_money_chart(
     converted.sort(key=lambda pair: (-pair[1]["agreed"], pair[0]))
     shown, rest = converted[:top], converted[top:]
     if rest:
-        # The rest together would dwarf every bar, so they are written, not drawn.
-        sums = {
-            kind: sum((money[kind] for _, money in rest), ZERO)
-            for kind in ("agreed", "committed", "spent")
-        }
-        others = ", ".join(
-            f"{kind} {money_text(amount, currency)}" for kind, amount in sums.items()
-        )
-        title += f"<br><sup>{len(shown)} largest shown; {OTHERS} ({len(rest)} "
-        title += f"programmes):</sup><br><sup>{others}</sup>"
+        title += _others_note(len(shown), rest, currency)
 
     figure = _figure(title)
     labels = [label for label, _ in reversed(shown)]
@@ -402,6 +393,21 @@ def programme_money_chart(
     figure.update_layout(barmode="group", height=_bar_height(3 * len(shown) // 2))
     figure.update_xaxes(title_text=currency, tickformat=",.0f")
     return figure
+
+
+def _others_note(shown: int, rest, currency: str) -> str:
+    """Write the programmes beyond the top as totals; drawn, they would dwarf all."""
+    sums = {
+        kind: sum((money[kind] for _, money in rest), ZERO)
+        for kind in ("agreed", "committed", "spent")
+    }
+    written = ", ".join(
+        f"{kind} {money_text(amount, currency)}" for kind, amount in sums.items()
+    )
+    return (
+        f"<br><sup>{shown} largest shown; {OTHERS} ({len(rest)} programmes):</sup>"
+        f"<br><sup>{written}</sup>"
+    )
 
 
 def _row_in(row: ProgrammeMoney, rate: Decimal) -> dict[str, Decimal]:
@@ -463,13 +469,7 @@ def monthly_spending_chart(
 ) -> go.Figure:
     """Chart spending month by month, its running total and the agreed budget."""
     title = f"Spending by month against the agreed budget ({currency})"
-    spent: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    missing = set()
-    for month, money_currency, amount in months:
-        if money_currency not in rates:
-            missing.add(money_currency)
-            continue
-        spent[month] += in_reporting(amount, rates[money_currency])
+    spent, missing = _spent_by_month(months, rates)
     if missing:
         title += (
             f"<br><sup>spending in {', '.join(sorted(missing))} left out: "
@@ -517,6 +517,18 @@ def monthly_spending_chart(
     figure.update_xaxes(type="category")
     figure.update_yaxes(title_text=currency, tickformat=",.0f", rangemode="tozero")
     return figure
+
+
+def _spent_by_month(months, rates) -> tuple[dict[str, Decimal], set[str]]:
+    """Sum each month's spending in the reporting currency; say which had no rate."""
+    spent: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    missing = set()
+    for month, money_currency, amount in months:
+        if money_currency not in rates:
+            missing.add(money_currency)
+            continue
+        spent[month] += in_reporting(amount, rates[money_currency])
+    return spent, missing
 
 
 def near_budget_chart(

@@ -148,6 +148,23 @@ def filter_bar(values: FilterValues, problems: list[str]):
     ]
 
 
+def _choices():
+    """Return the facilitators, places and stages the filter bar offers."""
+    db = session()
+    people = [{"label": name, "value": person} for person, name in facilitators(db)]
+    places = [
+        {"label": f"Region: {name}", "value": place_value(REGION, name)}
+        for name in regions(db)
+    ] + [
+        {"label": f"Country: {name}", "value": place_value(COUNTRY, name)}
+        for name in countries(db)
+    ]
+    stages = [
+        {"label": str(status), "value": str(status)} for status in ProgrammeStatus
+    ]
+    return people, places, stages
+
+
 def _labelled(label: str, control):
     return html.Div([html.Label(label), control], className="filter")
 

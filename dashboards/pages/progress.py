@@ -79,13 +79,7 @@ def register(app) -> None:
     @for_page(PROGRESS)
     def choose(*clicks):
         """Drill down into the programme clicked in a chart."""
-        for click in clicks:
-            for point in (click or {}).get("points", []):
-                reference = str(point.get("y", ""))
-                if reference.startswith(figures.OTHERS):
-                    continue
-                return reference
-        return None
+        return clicked_reference(clicks)
 
     @app.callback(
         Output(ids.PROGRESS_TIMELINE, "figure"),
@@ -100,3 +94,13 @@ def register(app) -> None:
         portfolio, _ = read_filter(FilterValues.of(*filters))
         items = agenda_timeline(session(), portfolio, str(reference), today())
         return figures.timeline_chart(str(reference), items, today())
+
+
+def clicked_reference(clicks) -> str | None:
+    """Return the programme a click in a chart points at; "others" points at none."""
+    for click in clicks:
+        for point in (click or {}).get("points", []):
+            reference = str(point.get("y", ""))
+            if reference and not reference.startswith(figures.OTHERS):
+                return reference
+    return None

@@ -59,13 +59,12 @@ def register(app) -> None:
     def draw_programmes(*filters):
         """Draw the portfolio totals, money per programme and budgets nearly spent."""
         portfolio, _ = read_filter(FilterValues.of(*filters))
-        db, currency, on = session(), reporting_currency(), today()
-        rates = exchange_rates(db, currency, on)
+        db, currency, rates = _money_context()
         totals = convert(money_by_currency(db, portfolio), rates, currency)
         rows = money_by_programme(db, portfolio)
         near, count = programmes_over_or_near_budget(db, portfolio, figures.TOP_N)
         return (
-            totals_panel(totals, on),
+            totals_panel(totals, today()),
             figures.programme_money_chart(rows, rates, currency),
             figures.near_budget_chart(near, count, NEAR_BUDGET),
         )
@@ -78,8 +77,7 @@ def register(app) -> None:
     def draw_months(*filters):
         """Draw spending month by month against the agreed budget."""
         portfolio, _ = read_filter(FilterValues.of(*filters))
-        db, currency = session(), reporting_currency()
-        rates = exchange_rates(db, currency, today())
+        db, currency, rates = _money_context()
         totals = convert(money_by_currency(db, portfolio), rates, currency)
         return figures.monthly_spending_chart(
             monthly_spending(db, portfolio),
@@ -96,9 +94,14 @@ def register(app) -> None:
     def draw_categories(*filters):
         """Draw planned, committed and spent money per budget category."""
         portfolio, _ = read_filter(FilterValues.of(*filters))
-        db, currency = session(), reporting_currency()
-        rates = exchange_rates(db, currency, today())
+        db, currency, rates = _money_context()
         return figures.category_chart(money_by_category(db, portfolio), rates, currency)
+
+
+def _money_context():
+    """Return the session, the reporting currency and today's exchange rates to it."""
+    db, currency = session(), reporting_currency()
+    return db, currency, exchange_rates(db, currency, today())
 
 
 def totals_panel(totals: Converted, on) -> list:

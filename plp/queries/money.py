@@ -337,8 +337,9 @@ def programmes_over_or_near_budget(
     limit: int,
     near: Decimal = NEAR_BUDGET,
 ) -> tuple[list[ProgrammeMoney], int]:
-    """Return the covered programmes that have spent at least `near` of their
-    agreed total, the most spent share first, up to `limit`, and how many
+    """Return the programmes that have spent `near` of their budget or more.
+
+    The most spent share comes first, up to `limit` programmes, with how many
     there are in all.
     """
     rows = _programme_money_query(portfolio).subquery()
