@@ -350,8 +350,8 @@ def programme_money_chart(
 ) -> go.Figure:
     """Chart money per programme in the reporting currency, largest agreed first.
 
-    The rest are totalled as "others" in the subtitle; a programme whose
-    currency has no rate is left out and counted there too.
+    The rest are totalled as "others" in the subtitle; programmes in a
+    currency without a rate are left out and counted there.
     """
     title = f"Agreed, committed and spent per programme ({currency})"
     converted = [
@@ -359,18 +359,14 @@ def programme_money_chart(
         for row in rows
         if row.currency in rates
     ]
-    missing = sorted({row.currency for row in rows if row.currency not in rates})
-    if missing:
+    if missing := sorted({row.currency for row in rows} - set(rates)):
         left_out = len(rows) - len(converted)
         title += (
             f"<br><sup>{left_out} programmes in {', '.join(missing)} left out: "
             "no exchange rate recorded</sup>"
         )
     if not converted:
-        message = "No programmes match these filters."
-        if missing:
-            message = "No exchange rate is recorded for these programmes' currencies."
-        return empty_figure(title, message)
+        return empty_figure(title, _nothing_converted(missing))
 
     converted.sort(key=lambda pair: (-pair[1]["agreed"], pair[0]))
     shown, rest = converted[:top], converted[top:]
@@ -393,6 +389,12 @@ def programme_money_chart(
     figure.update_layout(barmode="group", height=_bar_height(3 * len(shown) // 2))
     figure.update_xaxes(title_text=currency, tickformat=",.0f")
     return figure
+
+
+def _nothing_converted(missing: list[str]) -> str:
+    if missing:
+        return "No exchange rate is recorded for these programmes' currencies."
+    return "No programmes match these filters."
 
 
 def _others_note(shown: int, rest, currency: str) -> str:
@@ -506,17 +508,22 @@ def monthly_spending_chart(
         hovertemplate="%{x}: %{customdata} to date<extra></extra>",
     )
     if budget is not None:
-        figure.add_scatter(
-            name=f"agreed budget {money_text(budget, currency)}",
-            x=[ordered[0], ordered[-1]],
-            y=[_plotted(budget)] * 2,
-            mode="lines",
-            line={"color": MONEY_COLOURS["agreed"], "dash": "dash"},
-            hoverinfo="skip",
-        )
+        _add_budget_line(figure, budget, currency, ordered)
     figure.update_xaxes(type="category")
     figure.update_yaxes(title_text=currency, tickformat=",.0f", rangemode="tozero")
     return figure
+
+
+def _add_budget_line(figure, budget: Decimal, currency: str, months: list[str]):
+    """Draw the agreed budget across the months as a dashed line."""
+    figure.add_scatter(
+        name=f"agreed budget {money_text(budget, currency)}",
+        x=[months[0], months[-1]],
+        y=[_plotted(budget)] * 2,
+        mode="lines",
+        line={"color": MONEY_COLOURS["agreed"], "dash": "dash"},
+        hoverinfo="skip",
+    )
 
 
 def _spent_by_month(months, rates) -> tuple[dict[str, Decimal], set[str]]:

@@ -89,18 +89,7 @@ def nav_links(pathname: str, query: str) -> list:
 
 def filter_bar(values: FilterValues, problems: list[str]):
     """Return the filter bar, set to the values, with the choices it offers."""
-    db = session()
-    places = [
-        {"label": f"Region: {name}", "value": place_value(REGION, name)}
-        for name in regions(db)
-    ] + [
-        {"label": f"Country: {name}", "value": place_value(COUNTRY, name)}
-        for name in countries(db)
-    ]
-    people = [{"label": name, "value": person} for person, name in facilitators(db)]
-    stages = [
-        {"label": str(status), "value": str(status)} for status in ProgrammeStatus
-    ]
+    people, places, stages = _choices()
     return [
         _labelled(
             "Period",
@@ -116,33 +105,23 @@ def filter_bar(values: FilterValues, problems: list[str]):
                 clearable=True,
             ),
         ),
-        _labelled(
+        _dropdown(
             "Facilitator",
-            dcc.Dropdown(
-                id=ids.FILTER_FACILITATOR,
-                options=people,
-                value=values.facilitator,
-                placeholder="every facilitator",
-            ),
+            ids.FILTER_FACILITATOR,
+            people,
+            values.facilitator,
+            "every facilitator",
         ),
-        _labelled(
-            "Region or country",
-            dcc.Dropdown(
-                id=ids.FILTER_PLACE,
-                options=places,
-                value=values.place,
-                placeholder="everywhere",
-            ),
+        _dropdown(
+            "Region or country", ids.FILTER_PLACE, places, values.place, "everywhere"
         ),
-        _labelled(
+        _dropdown(
             "Programme status",
-            dcc.Dropdown(
-                id=ids.FILTER_STATUS,
-                options=stages,
-                value=list(values.statuses),
-                multi=True,
-                placeholder="every status",
-            ),
+            ids.FILTER_STATUS,
+            stages,
+            list(values.statuses),
+            "every status",
+            multi=True,
         ),
         html.Div([html.P(problem) for problem in problems], className="message"),
     ]
@@ -163,6 +142,17 @@ def _choices():
         {"label": str(status), "value": str(status)} for status in ProgrammeStatus
     ]
     return people, places, stages
+
+
+def _dropdown(label, component, options, value, placeholder, multi=False):
+    control = dcc.Dropdown(
+        id=component,
+        options=options,
+        value=value,
+        placeholder=placeholder,
+        multi=multi,
+    )
+    return _labelled(label, control)
 
 
 def _labelled(label: str, control):
