@@ -5,7 +5,7 @@ from collections.abc import Collection
 from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session
 
-from plp.enums import MATCH_STATES_DISCLOSED, Role
+from plp.enums import MATCH_STATES_DISCLOSED, ConsentSide, Role
 from plp.models import Match, Mentor, Programme, User
 
 # Roles that may see the identities of the whole mentor pool.
@@ -59,6 +59,14 @@ def disclosed_mentor_ids(user: User) -> Select:
         )
         .distinct()
     )
+
+
+# The side of an introduction whose consents each role records and reads:
+# before disclosure neither side's staff learn which side declined.
+CONSENT_SIDE_OF = {
+    Role.FACILITATOR: ConsentSide.CLIENT,
+    Role.COORDINATOR: ConsentSide.MENTOR,
+}
 
 
 def sees_all_programmes(user: User) -> bool:
@@ -132,6 +140,8 @@ def scope_query(query: Select, model, user: User) -> Select:
         return query.where(m.AuditEvent.actor_id == user.id)
     if user.role == Role.DIRECTOR and model.__name__ in _PERSONAL_RECORDS:
         return query.where(false())
+    if model is m.Consent and user.role in CONSENT_SIDE_OF:
+        query = query.where(m.Consent.side == CONSENT_SIDE_OF[user.role])
     if sees_all_programmes(user):
         return query
     if model is m.Client:

@@ -535,3 +535,50 @@ def test_a_disclosed_match_links_its_introduction_letter_too(client, auth):
     assert letter in links
     page = client.get(letter).get_data(as_text=True)
     assert MENTOR_IDENTITY["name"] in page
+
+
+# Who declined stays with the side that declined.
+
+
+def test_the_facilitator_is_not_told_that_the_mentor_side_refused(client, auth):
+    facilitator = auth.make_user("facilitator")
+    coordinator = auth.make_user("coordinator")
+    match_id = new_match(facilitator, MatchState.PROPOSED)
+    auth.login(facilitator.email)
+    flashed(
+        client,
+        post_step(
+            client,
+            match_id,
+            "record_consent",
+            side="client",
+            decision="given",
+            channel="meeting",
+        ),
+    )
+    auth.logout()
+    auth.login(coordinator.email)
+    flashed(
+        client,
+        post_step(
+            client,
+            match_id,
+            "record_consent",
+            side="mentor",
+            decision="refused",
+            channel="phone",
+            note="Prefers not to take a client from this region",
+        ),
+    )
+    auth.logout()
+
+    auth.login(facilitator.email)
+    consents = client.get("/admin/consent/export/csv/").get_data(as_text=True)
+    details = client.get(f"/admin/match/details/?id={match_id}").get_data(as_text=True)
+
+    assert db.session.get(Match, match_id).state == MatchState.DECLINED
+    rows = consents.strip().splitlines()[1:]
+    assert len(rows) == 1 and "client" in rows[0]
+    assert "refused" not in consents
+    assert "Prefers not" not in details + consents
+    assert "Consent to disclosure was not given." in details

@@ -37,6 +37,7 @@ from plp.models import (
     ShortlistCandidate,
 )
 from plp.permissions import (
+    CONSENT_SIDE_OF,
     may_manage_programme,
     may_see_mentor_identity,
     mentor_ids_disclosed_to,
@@ -117,11 +118,14 @@ class School:
                 approved_on=ON,
             ),
             ProgressUpdate(item=item, percent_done=20),
-            Consent(
-                match=agreement.match,
-                side=ConsentSide.CLIENT,
-                decision=ConsentDecision.GIVEN,
-                channel=Channel.MEETING,
+            *(
+                Consent(
+                    match=agreement.match,
+                    side=side,
+                    decision=ConsentDecision.GIVEN,
+                    channel=Channel.MEETING,
+                )
+                for side in ConsentSide
             ),
             MentoringSession(agreement=agreement, held_on=ON, mode=SessionMode.VIDEO),
             CheckIn(programme=programme, held_on=ON, rating=ProgressRating.ON_TRACK),
@@ -205,11 +209,14 @@ def expected_ids(school: School, model, role: Role) -> set[int]:
         return everything
     if name in POOL_AND_STAFF:
         return set() if role == Role.DIRECTOR else everything
+    if name == "Consent" and role in CONSENT_SIDE_OF:
+        sides = {c.id: c.side for c in school.session.scalars(select(Consent))}
+        everything = {i for i in everything if sides[i] == CONSENT_SIDE_OF[role]}
     if role in (Role.FINANCE, Role.COORDINATOR):
         return everything
     if role == Role.FACILITATOR:
         mine = {"own", "enquirer"} if name == "Client" else {"own"}
-        return school.ids_of(model, mine)
+        return school.ids_of(model, mine) & everything
     return set()
 
 
@@ -230,12 +237,12 @@ def test_the_facilitators_own_and_other_records_are_told_apart(school):
     for model in (
         ProgressUpdate,
         MentoringSession,
-        Consent,
         BudgetRevision,
         ShortlistCandidate,
     ):
         assert len(school.ids_of(model, {"own"})) == 1
         assert len(school.ids_of(model, {"other"})) == 1
+    assert len(school.ids_of(Consent, {"own"})) == 2
 
 
 @pytest.mark.parametrize("role", list(Role))
