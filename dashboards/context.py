@@ -1,5 +1,6 @@
 """What every callback needs from the running application: session, day, currency."""
 
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -39,10 +40,5 @@ def read_filter(values: FilterValues) -> tuple[PortfolioFilter, list[str]]:
             f"“{portfolio.country}” is not one of the countries offered: "
             "the place filter is not applied."
         )
-        portfolio = PortfolioFilter(
-            period_start=portfolio.period_start,
-            period_end=portfolio.period_end,
-            facilitator_id=portfolio.facilitator_id,
-            statuses=portfolio.statuses,
-        )
+        portfolio = replace(portfolio, country=None)
     return portfolio, problems
