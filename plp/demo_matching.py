@@ -247,6 +247,8 @@ def _tell_story(ctx, programme, match, state, window) -> list[datetime]:
         )
         before = beat.state
         match.state_changed_at = moment
+        if beat.state == M.SHORTLISTED:
+            match.created_at = moment
         if beat.state == M.PROPOSED:
             match.proposed_at = moment
         if beat.state == M.DISCLOSED:

@@ -222,6 +222,13 @@ def test_matches_not_yet_disclosed_have_no_disclosure(school):
             assert len(given) < 2
 
 
+def test_each_match_was_shortlisted_before_it_was_proposed(school):
+    for match in school.execute(select(Match)).scalars():
+        assert match.created_at <= match.state_changed_at
+        if match.proposed_at is not None:
+            assert match.created_at < match.proposed_at
+
+
 def test_every_match_state_change_is_in_the_audit_trail(school):
     steps = defaultdict(list)
     events = school.execute(
