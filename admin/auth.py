@@ -18,6 +18,8 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
 
 from admin.extensions import db, limiter, login_manager
+from dashboards import access as dashboards_access
+from plp.enums import Role
 from plp.models import User
 from plp.services.accounts import authenticate
 
@@ -75,11 +77,18 @@ def login():
         if user is not None:
             login_user(user)
             logger.info("user %s signed in", user.id)
-            return redirect(target if is_safe_next(target) else url_for("admin.index"))
+            return redirect(target if is_safe_next(target) else _landing_of(user))
         logger.info("failed sign-in from %s", request.remote_addr)
         flash("That e-mail and password do not match an active account.", "error")
 
     return render_template("auth/login.html", form=form)
+
+
+def _landing_of(user: User) -> str:
+    """Return where a member of staff starts: directors read the dashboards."""
+    if user.role == Role.DIRECTOR:
+        return dashboards_access.home_of()
+    return url_for("admin.index")
 
 
 @blueprint.route("/logout", methods=["POST"])

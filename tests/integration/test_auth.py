@@ -15,6 +15,14 @@ def test_signing_in_opens_the_panel(client, auth):
     assert "Ada Lovelace" in client.get("/admin/").get_data(as_text=True)
 
 
+def test_a_director_starts_on_the_dashboards(client, auth):
+    auth.make_user("director", "dora@school.example.org")
+
+    response = auth.login("dora@school.example.org")
+
+    assert response.headers["Location"] == "/dashboards/"
+
+
 def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(client, auth):
     auth.make_user("administrator", "ada@school.example.org")
 
