@@ -9,6 +9,14 @@ HEADERS = {
     "Content-Security-Policy": "frame-ancestors 'none'",
 }
 
+# Scripts and styles that never hold a record; browsers may keep them.
+CODE_PATHS = (
+    "/static/",
+    "/admin/static/",
+    "/dashboards/_dash-component-suites/",
+    "/dashboards/assets/",
+)
+
 
 def init_app(app: Flask) -> None:
     """Add the protective headers to every response."""
@@ -18,7 +26,7 @@ def init_app(app: Flask) -> None:
 def _protect(response):
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
-    if not request.path.startswith(("/static/", "/admin/static/")):
+    if not request.path.startswith(CODE_PATHS):
         # Pages can hold identities: no browser or proxy should keep a copy.
         response.headers["Cache-Control"] = "no-store"
     return response

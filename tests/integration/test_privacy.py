@@ -65,3 +65,15 @@ def test_pages_are_neither_framed_nor_cached(client, auth):
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_dashboard_data_is_not_cached_but_their_scripts_may_be(client, auth):
+    auth.login_as("director")
+
+    layout = client.get("/dashboards/_dash-layout")
+    script = client.get("/dashboards/_dash-component-suites/dash/dcc/async-graph.js")
+
+    assert layout.headers["Cache-Control"] == "no-store"
+    assert script.status_code == 200
+    assert "no-store" not in script.headers.get("Cache-Control", "")
+
