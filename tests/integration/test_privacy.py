@@ -76,4 +76,3 @@ def test_dashboard_data_is_not_cached_but_their_scripts_may_be(client, auth):
     assert layout.headers["Cache-Control"] == "no-store"
     assert script.status_code == 200
     assert "no-store" not in script.headers.get("Cache-Control", "")
-
