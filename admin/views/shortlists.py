@@ -161,19 +161,22 @@ def _programme_choices() -> list[SelectChoice]:
     ]
 
 
-def _need_choices(programme_ids: list[str]) -> list[SelectChoice]:
+def _need_choices(programme_id: str | None) -> list[SelectChoice]:
+    """Offer the needs of the chosen programme, which must be one offered."""
+    every = SelectChoice("", "Every need of the programme")
+    if not programme_id:
+        return [every]
     query = (
-        select(Need.id, Programme.reference, Need.area, Need.priority)
+        select(Need.id, Need.area, Need.priority)
         .join(NeedsAssessment, Need.assessment_id == NeedsAssessment.id)
-        .join(Programme, NeedsAssessment.programme_id == Programme.id)
-        .where(Programme.id.in_([int(pid) for pid in programme_ids]))
-        .order_by(Programme.reference, Need.id)
+        .where(NeedsAssessment.programme_id == int(programme_id))
+        .order_by(Need.id)
     )
     needs = [
-        SelectChoice(str(nid), f"{reference} · {area} ({priority})")
-        for nid, reference, area, priority in db.session.execute(query)
+        SelectChoice(str(nid), f"{area} ({priority})")
+        for nid, area, priority in db.session.execute(query)
     ]
-    return [SelectChoice("", "Every need of the programme"), *needs]
+    return [every, *needs]
 
 
 class FindCandidatesView(StaffPage):
@@ -186,8 +189,9 @@ class FindCandidatesView(StaffPage):
         """Show the search form; build and open the shortlist it asks for."""
         form = FindCandidatesForm()
         form.programme.choices = _programme_choices()
-        programme_ids = [choice.value for choice in form.programme.choices]
-        form.need.choices = _need_choices(programme_ids)
+        if request.method == "GET":
+            form.programme.data = _chosen_programme(form.programme.choices)
+        form.need.choices = _need_choices(_offered(form.programme))
 
         if form.validate_on_submit():
             try:
@@ -203,8 +207,6 @@ class FindCandidatesView(StaffPage):
                 flash(f"No shortlist was built: {refused}", "error")
             else:
                 return redirect(url_for(".shortlist_view", id=shortlist.id))
-        elif request.method == "GET":
-            form.programme.data = _chosen_programme(form.programme.choices)
 
         return self.render("admin/shortlist_find.html", form=form)
 
@@ -251,12 +253,18 @@ class FindCandidatesView(StaffPage):
 
 
 def _chosen_programme(choices) -> str | None:
-    """Return the programme asked for by id or reference, if the user may pick it."""
+    """Return the programme asked for by id or reference, else the first offered."""
     asked = request.args.get("programme_id") or request.args.get("search")
     for choice in choices:
         if asked in (choice.value, choice.label.split(" ", 1)[0]):
             return choice.value
-    return None
+    return choices[0].value if choices else None
+
+
+def _offered(field: SelectField) -> str | None:
+    """Return the field's programme if it is one the user may pick, else None."""
+    offered = {choice.value for choice in field.choices}
+    return field.data if field.data in offered else None
 
 
 def _visible_shortlist(raw_id) -> Shortlist | None:

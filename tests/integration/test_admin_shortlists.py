@@ -251,6 +251,20 @@ def test_the_programme_details_link_to_find_candidates(client, auth):
     assert re.search(rf'<option selected value="{programme.id}"', form)
 
 
+def test_the_need_picker_offers_only_the_chosen_programmes_needs(client, auth):
+    facilitator = auth.login_as("facilitator")
+    programme, need = programme_in_matching(facilitator, area="Coalition building")
+    other, other_need = programme_in_matching(facilitator, area="Fundraising")
+
+    form = text_of(client.get(f"/admin/find_candidates/?programme_id={other.id}"))
+
+    assert re.search(rf'<option selected value="{other.id}"', form)
+    picker = re.search(r'<select[^>]*name="need".*?</select>', form, re.S).group()
+    assert re.findall(r'value="(\d*)"', picker) == ["", str(other_need.id)]
+    assert "Fundraising (high)" in picker
+    assert "Coalition building" not in form
+
+
 # Adding a candidate to the programme's matches
 
 
