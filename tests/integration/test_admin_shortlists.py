@@ -253,7 +253,7 @@ def test_the_programme_details_link_to_find_candidates(client, auth):
 
 def test_the_need_picker_offers_only_the_chosen_programmes_needs(client, auth):
     facilitator = auth.login_as("facilitator")
-    programme, need = programme_in_matching(facilitator, area="Coalition building")
+    programme_in_matching(facilitator, area="Coalition building")
     other, other_need = programme_in_matching(facilitator, area="Fundraising")
 
     form = text_of(client.get(f"/admin/find_candidates/?programme_id={other.id}"))
