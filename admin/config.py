@@ -8,6 +8,9 @@ from zoneinfo import ZoneInfo
 # Days a proposal waits for both sides' answer before it expires.
 DEFAULT_PROPOSAL_EXPIRY_DAYS = 30
 
+# The name the School's letters and documents are signed with.
+DEFAULT_SCHOOL_NAME = "Democracy School"
+
 
 def load_settings(instance_path: str) -> dict:
     """Return the settings for this process from its environment."""
@@ -30,6 +33,7 @@ def load_settings(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("PLP_RATELIMIT_STORAGE", "memory://"),
         "PLP_LOGIN_RATE_LIMIT": os.environ.get("PLP_LOGIN_RATE_LIMIT", "10/minute"),
         "PLP_PROPOSAL_EXPIRY_DAYS": expiry_days,
+        "PLP_SCHOOL_NAME": os.environ.get("PLP_SCHOOL_NAME") or DEFAULT_SCHOOL_NAME,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("PLP_SECURE_COOKIES") == "1",

@@ -16,8 +16,6 @@ from plp.enums import MATCH_STATES_DISCLOSED, Priority
 from plp.errors import DomainError
 from plp.models import CLIENT_BRIEF_FIELDS, MENTOR_PROFILE_FIELDS, Match
 
-SCHOOL_NAME = "Democracy School"
-
 NOT_RECORDED = "Not recorded"
 
 # What each field of the anonymous profile and brief is called on paper.

@@ -111,7 +111,7 @@ class DocumentView(BaseView):
             f"admin/{template}.html",
             heading=heading,
             document=document,
-            school_name=documents.SCHOOL_NAME,
+            school_name=current_app.config["PLP_SCHOOL_NAME"],
         )
 
 

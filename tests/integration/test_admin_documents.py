@@ -164,6 +164,18 @@ def test_the_letter_of_a_disclosed_match_names_both_sides(client, auth, school):
     assert "10 March 2026" in page
 
 
+def test_the_letter_is_signed_with_the_schools_configured_name(
+    app, client, auth, school
+):
+    app.config["PLP_SCHOOL_NAME"] = "Escola de Democracia"
+    _sign_in(auth, "facilitator")
+
+    page = _text(client.get(_url("introduction_letter", school["disclosed"])))
+
+    assert "Escola de Democracia" in page
+    assert "Democracy School" not in page
+
+
 def test_the_letter_of_an_undisclosed_match_is_refused_by_alias(client, auth, school):
     _sign_in(auth, "facilitator")
 
