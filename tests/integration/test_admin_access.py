@@ -9,7 +9,7 @@ import re
 import pytest
 
 from admin.extensions import db, limiter
-from plp.enums import Role
+from plp.enums import ConsentSide, Role
 from plp.services.accounts import create_user
 from tests.conftest import empty_all_tables
 from tests.integration import factories
@@ -86,6 +86,13 @@ def school(panel):
             endpoint: (type(built.record_for(endpoint)), built.record_for(endpoint).id)
             for endpoint in ACCESS
         }
+        # Coordinators read the mentor side's consents only.
+        [mentor_side] = [
+            consent
+            for consent in built.match.consents
+            if consent.side == ConsentSide.MENTOR
+        ]
+        records["consent", Role.COORDINATOR] = (type(mentor_side), mentor_side.id)
         emails = {role: account.email for role, account in accounts.items()}
         db.session.remove()
 
@@ -124,7 +131,8 @@ def _sign_in(auth, school, role: Role) -> dict:
 def test_each_role_opens_and_changes_only_what_its_work_needs(
     client, auth, school, endpoint, role
 ):
-    model, record_id = _sign_in(auth, school, role)[endpoint]
+    records = _sign_in(auth, school, role)
+    model, record_id = records.get((endpoint, role), records[endpoint])
     may_open, may_create, may_edit = _expected(endpoint, role)
     base = f"/admin/{endpoint}"
 
