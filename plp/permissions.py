@@ -5,7 +5,7 @@ from collections.abc import Collection
 from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session
 
-from plp.enums import MATCH_STATES_DISCLOSED, ConsentSide, Role
+from plp.enums import ConsentSide, Role
 from plp.models import Match, Mentor, Programme, User
 
 # Roles that may see the identities of the whole mentor pool.
@@ -49,13 +49,16 @@ def mentor_ids_disclosed_to(session: Session, user: User) -> frozenset[int]:
 
 
 def disclosed_mentor_ids(user: User) -> Select:
-    """Select the mentors disclosed in a user's own programmes, as one query."""
+    """Select the mentors disclosed in a user's own programmes, as one query.
+
+    Disclosure cannot be undone: a match that ended after it still counts.
+    """
     return (
         select(Match.mentor_id)
         .join(Programme, Match.programme_id == Programme.id)
         .where(
             Programme.facilitator_id == user.id,
-            Match.state.in_(MATCH_STATES_DISCLOSED),
+            Match.disclosed_at.is_not(None),
         )
         .distinct()
     )

@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from admin.extensions import db
 from admin.views.base import SchoolModelView
-from plp.enums import MATCH_STATES_DISCLOSED, Role
+from plp.enums import Role
 from plp.models import Match, Programme
 from plp.permissions import may_see_mentor_identity, mentor_ids_disclosed_to
 
@@ -105,8 +105,8 @@ class IntroductionView(SchoolModelView):
     column_formatters_export = dict.fromkeys(IDENTITY_COLUMNS, export_identity)
 
     def narrow(self, query):
-        """Keep only matches disclosed or further on."""
-        return query.filter(Match.state.in_(MATCH_STATES_DISCLOSED))
+        """Keep only matches disclosed, including those ended since."""
+        return query.filter(Match.disclosed_at.is_not(None))
 
     def get_query(self):
         """Return the disclosed matches the user may see, with mentor and client."""

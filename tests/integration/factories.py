@@ -512,14 +512,16 @@ def make_match_at(
     state: MatchState,
     consenting: tuple[ConsentSide, ...] = (),
     need: Need | None = None,
+    ended_after_disclosure: bool = False,
 ) -> Match:
     """Make an introduction at a state, with the consents it implies.
 
     A disclosed match, or one further on, has both sides' consent and the
     moment of disclosure; `consenting` names the sides that have said yes to
-    a match not yet disclosed.
+    a match not yet disclosed. `ended_after_disclosure` makes an ended match
+    one that was disclosed before it ended.
     """
-    disclosed = state in MATCH_STATES_DISCLOSED
+    disclosed = state in MATCH_STATES_DISCLOSED or ended_after_disclosure
     match = Match(
         programme=programme,
         mentor=mentor,

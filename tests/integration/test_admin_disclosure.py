@@ -59,6 +59,7 @@ class PoolMember:
     given: str
     programme: str = "own"
     consenting: tuple[ConsentSide, ...] = ()
+    ended_after_disclosure: bool = False
 
     @property
     def alias(self) -> str:
@@ -101,6 +102,12 @@ POOL = [
     PoolMember("declined", MatchState.DECLINED, "Aurelio"),
     PoolMember("withdrawn", MatchState.WITHDRAWN, "Tobias"),
     PoolMember("expired", MatchState.EXPIRED, "Henrietta"),
+    PoolMember(
+        "declined after interview",
+        MatchState.DECLINED,
+        "Wilhelmina",
+        ended_after_disclosure=True,
+    ),
     PoolMember("elsewhere", MatchState.DISCLOSED, "Leopold", programme="other"),
     PoolMember("unmatched", None, "Rosamund", programme=""),
 ]
@@ -112,6 +119,8 @@ DISCLOSED_TO_FACILITATOR = {
     "invited",
     "accepted",
     "agreed",
+    # Disclosure cannot be undone: the match ended, the name stays known.
+    "declined after interview",
 }
 
 # Where a facilitator may read the identity of a mentor disclosed to them.
@@ -160,6 +169,7 @@ def build_pool(session, facilitator) -> None:
             member.state,
             consenting=member.consenting,
             need=school.need if member.programme == "own" else None,
+            ended_after_disclosure=member.ended_after_disclosure,
         )
     session.commit()
     build_shortlist(session, facilitator, school.programme.id)
@@ -401,7 +411,8 @@ def test_a_facilitator_reads_only_the_mentors_disclosed_in_their_own_programme(
     assert len(seen.pages) > 300
     assert leaks(seen, "facilitator") == []
     assert introductions == DISCLOSED_TO_FACILITATOR
-    assert letters == DISCLOSED_TO_FACILITATOR
+    # An introduction that has ended gets no letter, though the name stays known.
+    assert letters == DISCLOSED_TO_FACILITATOR - {"declined after interview"}
 
 
 @pytest.mark.parametrize("role", ["administrator", "coordinator"])

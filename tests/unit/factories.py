@@ -1,12 +1,13 @@
 """Factories that make a School's records for unit tests, flushed and valid."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import count
 
 from sqlalchemy.orm import Session
 
 from plp.enums import (
+    MATCH_STATES_DISCLOSED,
     ActivityType,
     AgreementStatus,
     BudgetCategory,
@@ -32,6 +33,9 @@ from plp.models import (
 )
 
 _serial = count(1)
+
+# When the factories' disclosed introductions released their identities.
+DISCLOSED_AT = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 AGREED_ON = date(2026, 1, 15)
 
@@ -149,9 +153,16 @@ def make_match(
     programme: Programme,
     mentor: Mentor,
     state: MatchState = MatchState.ACCEPTED,
+    ended_after_disclosure: bool = False,
 ) -> Match:
-    """Make an introduction between a programme and a mentor at a state."""
+    """Make an introduction between a programme and a mentor at a state.
+
+    A match at a disclosed state, or one `ended_after_disclosure`, carries
+    the moment its identities were disclosed.
+    """
     match = Match(programme=programme, mentor=mentor, role=PeerRole.MENTOR, state=state)
+    if state in MATCH_STATES_DISCLOSED or ended_after_disclosure:
+        match.disclosed_at = DISCLOSED_AT
     return _saved(session, match)
 
 
@@ -177,6 +188,7 @@ def new_agreement(
         mentor=mentor,
         role=PeerRole.MENTOR,
         state=MatchState.AGREED,
+        disclosed_at=DISCLOSED_AT,
     )
     agreement = Agreement(
         match=match,

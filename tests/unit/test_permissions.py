@@ -314,6 +314,19 @@ def test_a_facilitator_sees_a_mentor_only_once_their_own_match_is_disclosed(
     assert seen is (state in MATCH_STATES_DISCLOSED)
 
 
+@pytest.mark.parametrize(
+    "state", [MatchState.DECLINED, MatchState.WITHDRAWN, MatchState.EXPIRED]
+)
+def test_a_disclosure_stays_once_the_introduction_has_ended(session, pool, state):
+    facilitator, _, _, _ = pool
+    mentor = make_mentor(session)
+    programme = make_programme(session, facilitator=facilitator)
+    make_match(session, programme, mentor, state, ended_after_disclosure=True)
+    session.commit()
+
+    assert may_see_mentor_identity(session, facilitator, mentor)
+
+
 def test_a_facilitator_never_sees_a_mentor_disclosed_in_someone_elses_programme(
     session, pool
 ):
