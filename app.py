@@ -1,9 +1,9 @@
 """PLP Manager: the application factory."""
 
-from flask import Flask, redirect, url_for
+from flask import Flask, redirect
 
 import dashboards
-from admin import auth, cli, logs, panel, security
+from admin import auth, cli, errors, logs, panel, security
 from admin.config import load_settings
 from admin.extensions import csrf, db, limiter, migrate
 
@@ -24,6 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
     panel.init_app(app)
     dashboards.init_app(app)
     cli.init_app(app)
+    errors.init_app(app)
 
-    app.add_url_rule("/", "home", lambda: redirect(url_for("admin.index")))
+    app.add_url_rule("/", "home", lambda: redirect(auth.landing()))
     return app

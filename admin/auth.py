@@ -65,8 +65,13 @@ def _login_limit() -> str:
     return current_app.config["PLP_LOGIN_RATE_LIMIT"]
 
 
+def _failed(response) -> bool:
+    """Tell whether a sign-in attempt failed: only failures count to the limit."""
+    return response.status_code != 302
+
+
 @blueprint.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
 def login():
     """Show the sign-in form and sign a member of staff in."""
     form = LoginForm()
@@ -82,6 +87,13 @@ def login():
         flash("That e-mail and password do not match an active account.", "error")
 
     return render_template("auth/login.html", form=form)
+
+
+def landing() -> str:
+    """Return where the signed-in member of staff starts, or the sign-in page."""
+    if not current_user.is_authenticated:
+        return url_for("auth.login")
+    return _landing_of(current_user)
 
 
 def _landing_of(user: User) -> str:

@@ -126,3 +126,53 @@ def test_repeated_failed_sign_ins_are_slowed_down(app, client, auth):
 
     assert statuses[:10] == [200] * 10
     assert statuses[-1] == 429
+
+
+def test_only_failed_sign_ins_count_towards_the_limit(app, client, auth):
+    app.config["PLP_LOGIN_RATE_LIMIT"] = "3/minute"
+    auth.make_user("administrator", "ada@school.example.org")
+
+    for _ in range(5):
+        assert auth.login("ada@school.example.org").status_code == 302
+        auth.logout()
+
+    assert auth.login("ada@school.example.org", "wrong").status_code == 200
+
+
+def test_too_many_failed_sign_ins_get_a_page_that_says_what_to_do(app, client, auth):
+    app.config["PLP_LOGIN_RATE_LIMIT"] = "1/minute"
+    auth.make_user("administrator", "ada@school.example.org")
+    auth.login("ada@school.example.org", "wrong")
+
+    response = auth.login("ada@school.example.org", "wrong")
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 429
+    assert "Too many attempts" in page
+    assert "wait a minute" in page
+
+
+def test_a_refused_page_explains_itself_and_leads_back(client, auth):
+    auth.login_as("finance")
+
+    response = client.get("/admin/import/")
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 403
+    assert "Not open to you" in page
+    assert 'href="/"' in page
+
+
+def test_the_start_address_leads_each_role_to_its_own_start(client, auth):
+    assert client.get("/").headers["Location"] == "/login"
+    auth.login_as("director")
+
+    assert client.get("/").headers["Location"] == "/dashboards/"
+
+
+def test_the_sign_in_page_names_the_school_from_the_settings(app, client):
+    app.config["PLP_SCHOOL_NAME"] = "Harbour School"
+
+    page = client.get("/login").get_data(as_text=True)
+
+    assert "Peer-Learning Programmes of the Harbour School" in page
