@@ -55,6 +55,15 @@ STEP_LABELS = {
     "withdraw": "Withdraw the match",
 }
 
+# What a confirmed step leaves behind, where it can still be taken back.
+CANNOT_UNDO = "This cannot be undone from this page."
+_CONSEQUENCE = {
+    "record_consent": (
+        "A yes can be withdrawn until both sides have said yes; a no ends the "
+        "introduction."
+    ),
+}
+
 # The channels a side's word reaches the School through, as offered in forms.
 CHANNELS = [channel for channel in Channel if channel != Channel.IMPORT]
 
@@ -150,7 +159,7 @@ class MatchView(SchoolModelView):
             flash(str(refusal), "error")
         else:
             state = db.session.get(Match, match_id).state
-            flash(f"Done: the match is now {state}.", "success")
+            flash(f"Done: the introduction's stage is now “{state}”.", "success")
 
         if self.get_one(str(match_id)) is None:
             return redirect(url_for(".index_view"))
@@ -216,7 +225,7 @@ def _step_form(match: Match, step: matching.OpenStep) -> dict:
         "name": step.name,
         "side": step.side,
         "label": label,
-        "confirm": f"{label}? This cannot be undone from this page.",
+        "confirm": f"{label}? {_CONSEQUENCE.get(step.name, CANNOT_UNDO)}",
     }
     if step.name == "record_consent":
         given = match.current_consent(step.side) == ConsentDecision.GIVEN

@@ -468,11 +468,11 @@ def _role_refusal(actor: User, side, consent: bool, ending: bool) -> str:
     if actor.role == Role.FACILITATOR and consent and mentor_side:
         return (
             "A learning facilitator records the client's consent; the mentor "
-            "side's word is recorded by a pool coordinator."
+            "side's word is recorded by a network coordinator."
         )
     if actor.role == Role.COORDINATOR and not (mentor_side and (consent or ending)):
         return (
-            "A pool coordinator acts on the mentor side only: recording its "
+            "A network coordinator acts on the mentor side only: recording its "
             "consent, or declining or withdrawing for the mentor."
         )
     return ""

@@ -86,6 +86,20 @@ def finalise_fields(match_id, **changes) -> dict:
     return {**FINALISE, "budget_line_id": line.id, **changes}
 
 
+def test_each_step_asks_to_confirm_with_what_it_leaves_behind(client, auth):
+    facilitator = auth.login_as("facilitator")
+    match_id = new_match(facilitator)
+    flashed(client, post_step(client, match_id, "propose"))
+
+    page = client.get(f"/admin/match/details/?id={match_id}").get_data(as_text=True)
+    consent = re.search(r'data-step="record_consent"[^>]*confirm\(([^)]*)\)', page)
+    withdraw = re.search(r'data-step="withdraw"[^>]*confirm\(([^)]*)\)', page)
+
+    assert "a no ends the introduction" in consent.group(1)
+    assert "cannot be undone" not in consent.group(1)
+    assert "This cannot be undone from this page." in withdraw.group(1)
+
+
 # The whole introduction, through the panel.
 
 
@@ -107,7 +121,7 @@ def test_a_match_goes_from_shortlist_to_agreement_through_the_panel(client, auth
             note="Keen to meet",
         ),
     )
-    assert "Done: the match is now proposed." in page
+    assert "Done: the introduction's stage is now “proposed”." in page
 
     auth.logout()
     auth.login(coordinator.email)
@@ -123,7 +137,7 @@ def test_a_match_goes_from_shortlist_to_agreement_through_the_panel(client, auth
             channel="phone",
         ),
     )
-    assert "Done: the match is now disclosed." in page
+    assert "Done: the introduction's stage is now “disclosed”." in page
 
     auth.logout()
     auth.login(facilitator.email)
@@ -139,7 +153,7 @@ def test_a_match_goes_from_shortlist_to_agreement_through_the_panel(client, auth
         ),
     )
 
-    assert "Done: the match is now agreed." in page
+    assert "Done: the introduction's stage is now “agreed”." in page
     agreement = db.session.execute(select(Agreement)).scalar_one()
     assert (agreement.match_id, agreement.fee, agreement.sessions_planned) == (
         match_id,
@@ -231,7 +245,7 @@ WRONG = [
         MatchState.PROPOSED,
         "record_consent",
         {"side": "mentor", "decision": "given", "channel": "phone"},
-        "recorded by a pool coordinator",
+        "recorded by a network coordinator",
     ),
     ("coordinator", MatchState.ACCEPTED, "finalise", {}, "mentor side only"),
     (

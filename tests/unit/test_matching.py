@@ -64,7 +64,7 @@ def admin(session):
 
 @pytest.fixture
 def coordinator(session):
-    """Return a pool coordinator, who acts on the mentor side."""
+    """Return a network coordinator, who acts on the mentor side."""
     return make_user(session, Role.COORDINATOR)
 
 
@@ -411,7 +411,7 @@ def test_a_facilitator_records_the_client_side_only(session, facilitator, new_ma
     match = new_match()
 
     record_consent(session, facilitator, match.id, CLIENT, GIVEN, Channel.MEETING)
-    with pytest.raises(NotPermitted, match="pool coordinator"):
+    with pytest.raises(NotPermitted, match="network coordinator"):
         record_consent(session, facilitator, match.id, MENTOR, GIVEN, Channel.MEETING)
 
     assert consents(session, match) == 1
