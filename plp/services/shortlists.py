@@ -653,8 +653,8 @@ def _find_need(session: Session, programme: Programme, need_id) -> Need | None:
     need = session.execute(query).scalar_one_or_none()
     if need is None:
         raise InvalidValue(
-            f"Need: {need_id} is not one of {programme.reference}'s needs; choose "
-            "one of its own."
+            f"Need: the need chosen is not one of {programme.reference}'s needs; "
+            "choose one of its own."
         )
     return need
 
