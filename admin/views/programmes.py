@@ -57,9 +57,14 @@ def _without_facilitator_choice(form):
 
 
 class ProgrammeView(SchoolModelView):
-    """Programmes, from enquiry to completion, with their lifecycle steps."""
+    """Programmes, from enquiry to completion, with their lifecycle steps.
 
-    read_roles = (Role.ADMINISTRATOR, Role.FACILITATOR, Role.FINANCE, Role.COORDINATOR)
+    Network coordinators work with the mentor side, to whom a client's
+    identity must not go before disclosure: they read a programme's anonymous
+    client brief instead, and its client's name on the introductions page.
+    """
+
+    read_roles = (Role.ADMINISTRATOR, Role.FACILITATOR, Role.FINANCE)
     write_roles = (Role.ADMINISTRATOR, Role.FACILITATOR)
 
     column_list = (

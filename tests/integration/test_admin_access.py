@@ -27,7 +27,7 @@ ROLES = {
 # endpoint: (may open it, may create, may edit), by role letter as in ROLES.
 ACCESS = {
     "client": ("af", "af", "af"),
-    "programme": ("afcn", "af", "af"),
+    "programme": ("afn", "af", "af"),
     "check_in": ("af", "af", "af"),
     "needs_assessment": ("af", "af", "af"),
     "learning_agenda": ("af", "af", "af"),

@@ -596,3 +596,31 @@ def test_the_facilitator_is_not_told_that_the_mentor_side_refused(client, auth):
     assert "refused" not in consents
     assert "Prefers not" not in details + consents
     assert "Consent to disclosure was not given." in details
+
+
+def test_a_coordinator_reads_no_clients_name_before_disclosure(client, auth):
+    facilitator = make_user(db.session, Role.FACILITATOR)
+    match_id = new_match(facilitator, MatchState.PROPOSED)
+    match = db.session.get(Match, match_id)
+    name = match.programme.client.name
+    reference = match.programme.reference
+    auth.login_as("coordinator")
+
+    pages = {
+        url: client.get(url)
+        for url in (
+            "/admin/match/",
+            f"/admin/match/details/?id={match_id}",
+            "/admin/match/export/csv/",
+            "/admin/consent/",
+            "/admin/introduction/",
+            f"/admin/documents/client-brief/{match_id}/",
+            "/admin/programme/",
+        )
+    }
+
+    read = {url: page.get_data(as_text=True) for url, page in pages.items()}
+    assert reference in read["/admin/match/"]
+    assert "Client brief" in read[f"/admin/documents/client-brief/{match_id}/"]
+    assert pages["/admin/programme/"].status_code == 403
+    assert [url for url, text in read.items() if name in text] == []
