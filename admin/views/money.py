@@ -84,9 +84,14 @@ class BudgetRevisionView(SchoolModelView):
         "approved_on",
     )
     column_details_list = (*column_list, "created_at")
-    column_searchable_list = ("reason",)
+    search_hint = "Search by programme reference or reason"
+    column_searchable_list = ("budget.programme.reference", "reason")
     column_filters = ("approved_on", "amount_change")
-    column_sortable_list = ("amount_change", "approved_on")
+    column_sortable_list = (
+        ("budget", "budget.programme.reference"),
+        "amount_change",
+        "approved_on",
+    )
     column_default_sort = ("approved_on", True)
     column_labels = {"created_at": "Recorded"}
     form_columns = ("budget", "budget_line", "amount_change", "reason", "approved_on")

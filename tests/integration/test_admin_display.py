@@ -128,6 +128,24 @@ def test_budget_details_list_lines_and_revisions_with_amounts(client, auth):
     assert "+100.00 EUR on 2026-03-01" in details
 
 
+def test_revisions_are_found_and_sorted_by_their_programmes_reference(client, auth):
+    auth.login_as("finance")
+    schools = sorted(
+        (build_school(db.session) for _ in range(3)),
+        key=lambda school: school.programme.reference,
+    )
+    wanted = schools[1].programme.reference
+
+    found = _text(_page(client, f"/admin/budget_revision/?search={wanted}"))
+    ordered = _text(_page(client, "/admin/budget_revision/?sort=0&desc=1"))
+
+    assert [r for r in (s.programme.reference for s in schools) if r in found] == [
+        wanted
+    ]
+    positions = [ordered.index(school.programme.reference) for school in schools]
+    assert positions == sorted(positions, reverse=True)
+
+
 def test_statuses_are_shown_capitalised(client, auth):
     auth.login_as("administrator")
     school = build_school(db.session)
