@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlencode
 
 from plp.enums import ProgrammeStatus
 from plp.queries.filters import PortfolioFilter
+from plp.values import record_id
 
 # The place filter's values say which kind of place they name.
 REGION = "region"
@@ -142,11 +143,10 @@ def _day_text(text, which: str, problems: list[str]) -> str | None:
 def _facilitator(value, problems: list[str]) -> int | None:
     if value in (None, ""):
         return None
-    text = str(value)
-    if not text.isdigit() or len(text) > 9:
-        problems.append(f"“{text}” is not a facilitator: the filter is not applied.")
-        return None
-    return int(text)
+    facilitator_id = record_id(value)
+    if facilitator_id is None:
+        problems.append(f"“{value}” is not a facilitator: the filter is not applied.")
+    return facilitator_id
 
 
 def _statuses(values, problems: list[str]) -> tuple[str, ...]:

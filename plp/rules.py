@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 
-from sqlalchemy import Table, event, inspect, select
+from sqlalchemy import Date, Integer, Table, event, inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import instance_state
 
@@ -62,7 +62,14 @@ from plp.models import (
     ShortlistCandidate,
     User,
 )
-from plp.values import check_dates_in_order, parse_currency, parse_email, parse_exact
+from plp.values import (
+    LARGEST_WHOLE_NUMBER,
+    check_dates_in_order,
+    check_plausible_date,
+    parse_currency,
+    parse_email,
+    parse_exact,
+)
 
 _RULES: dict[type, list[Callable]] = defaultdict(list)
 
@@ -370,20 +377,26 @@ def _links_stay(pending: PendingChanges, obj) -> None:
             )
 
 
-# Columns every record shares: exact amounts and moments in time.
+# Columns every record shares: exact amounts, moments in time, whole numbers
+# and dates.
+_CHECKED_TYPES = (ScaledDecimal, UTCDateTime, Integer, Date)
 
 
 @cache
 def _typed_columns(model: type) -> tuple[tuple[str, object], ...]:
+    # A ScaledDecimal is stored as a BigInteger, which is an Integer too;
+    # the exact type tells amounts, moments and plain whole numbers apart.
     return tuple(
         (column_attr.key, column_attr.columns[0].type)
         for column_attr in inspect(model).column_attrs
-        if isinstance(column_attr.columns[0].type, ScaledDecimal | UTCDateTime)
+        if type(column_attr.columns[0].type) in _CHECKED_TYPES
+        and not column_attr.columns[0].primary_key
     )
 
 
 def _check_columns(obj) -> None:
-    """Refuse inexact amounts, unwanted negatives and moments without a zone."""
+    """Refuse inexact amounts, unwanted negatives, moments without a zone,
+    whole numbers too large to store and dates outside the plausible years."""
     for key, column_type in _typed_columns(type(obj)):
         value = getattr(obj, key)
         if value is None or not changed(obj, key):
@@ -391,6 +404,12 @@ def _check_columns(obj) -> None:
         label = _field_label(key)
         if isinstance(column_type, UTCDateTime):
             _check_moment(value, label)
+            continue
+        if isinstance(column_type, Date):
+            _field(label, check_plausible_date, value)
+            continue
+        if isinstance(column_type, Integer):
+            _check_whole_number(value, label)
             continue
         amount = _exact(value, column_type.places, label)
         if amount < 0 and (type(obj), key) not in _SIGNED_MONEY:
@@ -414,6 +433,13 @@ def _check_moment(value, label: str) -> None:
     if value.utcoffset() is None:
         raise InvalidValue(
             f"{label}: {value} has no time zone; give the moment with its zone"
+        )
+
+
+def _check_whole_number(value, label: str) -> None:
+    if isinstance(value, int) and abs(value) > LARGEST_WHOLE_NUMBER:
+        raise InvalidValue(
+            f"{label}: {value:,} is too large; give at most {LARGEST_WHOLE_NUMBER:,}"
         )
 
 

@@ -12,6 +12,14 @@ from plp.errors import InvalidValue
 # Whole units are stored in a signed 64-bit integer, which holds 18 digits.
 STORED_DIGITS = 18
 
+# The largest whole number an integer column holds on PostgreSQL; record ids,
+# capacities and counts of sessions all live in such columns.
+LARGEST_WHOLE_NUMBER = 2**31 - 1
+
+# The years a date the School types in may fall in; a date outside them is
+# a slip of the keyboard (0225 for 2025), not a plan.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2199
+
 
 # Digits with commas only between groups of three, as in 12,345,678.90: a
 # comma anywhere else ("1,23") could be a decimal comma and is refused.
@@ -79,6 +87,30 @@ def parse_email(value) -> str:
             f"{text or 'an empty cell'} is not an e-mail address"
         ) from None
     return checked.normalized.lower()
+
+
+def record_id(value) -> int | None:
+    """Return a record id given as a number or digits, or None if none can be one.
+
+    Text with other characters, zero, negatives and numbers too large for an
+    integer column name no record, and must not reach the database as one.
+    """
+    if isinstance(value, bool):
+        return None
+    text = str(value).strip() if value is not None else ""
+    if not (text.isdigit() and text.isascii()) or len(text) > 10:
+        return None
+    number = int(text)
+    return number if 1 <= number <= LARGEST_WHOLE_NUMBER else None
+
+
+def check_plausible_date(value: date) -> None:
+    """Refuse a date outside the years the School's records can concern."""
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise InvalidValue(
+            f"{value.isoformat()} is not between the years {EARLIEST_YEAR} and "
+            f"{LATEST_YEAR}; check the year"
+        )
 
 
 def parse_date(value) -> date:

@@ -27,6 +27,7 @@ from admin.views.scope import scope_to_user
 from plp.db import utc_now
 from plp.enums import Role
 from plp.errors import DomainError
+from plp.values import record_id
 
 logger = logging.getLogger(__name__)
 
@@ -52,10 +53,6 @@ _FORM_PAGES = ("create_view", "edit_view")
 PARENT_LINKS = frozenset(
     {"programme", "assessment", "budget", "agenda", "item", "match", "seminar"}
 )
-
-# The most digits a record id or a page number may have; more cannot be a row
-# and would overflow the database's integers.
-_MOST_DIGITS = 9
 
 
 class SchoolForm(FlaskForm):
@@ -181,17 +178,17 @@ class SchoolModelView(ModelView):
 
     def get_one(self, id):
         """Return one record the user may see, or None for any other id."""
-        record_id = parse_record_id(id)
-        if record_id is None:
+        wanted = record_id(id)
+        if wanted is None:
             return None
-        return self.get_query().filter(self.model.id == record_id).one_or_none()
+        return self.get_query().filter(self.model.id == wanted).one_or_none()
 
     def _get_list_extra_args(self):
         """Read the list's page, refusing a page number no list can reach."""
-        if not _is_small_number(request.args.get("page", "0")):
-            abort(404)
-        if not _is_small_number(request.args.get("page_size", "0")):
-            abort(404)
+        for name in ("page", "page_size"):
+            asked = request.args.get(name, "0")
+            if asked != "0" and record_id(asked) is None:
+                abort(404)
         return super()._get_list_extra_args()
 
     def get_column_name(self, field: str) -> str:
@@ -217,7 +214,7 @@ class SchoolModelView(ModelView):
         """Delete the selected records that the user may see, one by one."""
         # Flask-Admin passes the ids as text, which PostgreSQL will not compare
         # with a number.
-        super().action_delete([parse_record_id(i) for i in ids if i])
+        super().action_delete([record_id(i) for i in ids if i])
 
     def _create_ajax_loader(self, name, options):
         return ScopedAjaxLoader.for_relation(self.model, name, options)
@@ -361,29 +358,17 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
 
     def get_one(self, pk):
         """Return the picked record, if the user may see it."""
-        record_id = parse_record_id(pk)
-        if record_id is None:
+        wanted = record_id(pk)
+        if wanted is None:
             return None
         with db.session.no_autoflush:
-            return self.get_query().filter(self.model.id == record_id).one_or_none()
-
-
-def parse_record_id(value) -> int | None:
-    """Return a record id sent as text, or None if it cannot be one."""
-    if not _is_small_number(value):
-        return None
-    return int(value)
-
-
-def _is_small_number(value) -> bool:
-    text = str(value)
-    return text.isdigit() and text.isascii() and len(text) <= _MOST_DIGITS
+            return self.get_query().filter(self.model.id == wanted).one_or_none()
 
 
 def _refuse_unknown_rows(list_url: str):
     """Send the user back to the list if an action names no possible row."""
     ids = request.form.getlist("rowid")
-    wrong = [value for value in ids if parse_record_id(value) is None]
+    wrong = [value for value in ids if record_id(value) is None]
     if not wrong:
         return None
     flash(f"Nothing was done: {wrong[0]!r} is not a record of this list.", "error")

@@ -14,12 +14,12 @@ from sqlalchemy import select
 
 from admin.extensions import db
 from admin.formatting import local_moment
-from admin.views.base import parse_record_id
 from plp import documents
 from plp.db import utc_now
 from plp.enums import Role
 from plp.models import Match
 from plp.permissions import may_see_mentor_identity, scope_query
+from plp.values import record_id
 
 logger = logging.getLogger(__name__)
 
@@ -95,13 +95,11 @@ class DocumentView(BaseView):
 
     def _match_in_scope(self, match_id: str) -> Match:
         """Return the match if the user's work covers it; 404 for any other id."""
-        record_id = parse_record_id(match_id)
-        if record_id is None:
+        wanted = record_id(match_id)
+        if wanted is None:
             abort(404)
         query = scope_query(select(Match), Match, current_user)
-        match = db.session.execute(
-            query.where(Match.id == record_id)
-        ).scalar_one_or_none()
+        match = db.session.execute(query.where(Match.id == wanted)).scalar_one_or_none()
         if match is None:
             abort(404)
         return match

@@ -16,7 +16,7 @@ from flask_admin.actions import action
 from flask_login import current_user
 
 from admin.extensions import db
-from admin.views.base import SchoolModelView, inline, parse_record_id
+from admin.views.base import SchoolModelView, inline
 from admin.views.documents import DOCUMENT_ROLES
 from plp.enums import (
     MATCH_STATES_DISCLOSED,
@@ -35,6 +35,7 @@ from plp.services.agreements import (
     line_limit,
     lines_for_match,
 )
+from plp.values import record_id
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +146,7 @@ class MatchView(SchoolModelView):
     @expose("/step/", methods=("POST",))
     def step_view(self):
         """Take one workflow step on a match, then go back to its details."""
-        match_id = parse_record_id(request.form.get("id", ""))
+        match_id = record_id(request.form.get("id", ""))
         name = request.form.get("step", "")
         take = _STEP_TAKERS.get(name)
         if match_id is None or take is None:
@@ -172,7 +173,7 @@ class MatchView(SchoolModelView):
         return super().is_action_allowed(name)
 
     def _take_for_all(self, step_name: str, ids: list[str]) -> None:
-        match_ids = [parse_record_id(i) for i in ids]
+        match_ids = [record_id(i) for i in ids]
         try:
             matches = matching.take_step_for_all(
                 db.session, current_user._get_current_object(), step_name, match_ids
@@ -305,7 +306,7 @@ def _finalise(actor, match_id, form):
         db.session,
         actor,
         match_id,
-        parse_record_id(form.get("budget_line_id", "")),
+        record_id(form.get("budget_line_id", "")),
         form.get("fee", ""),
         form.get("sessions_planned", ""),
         form.get("start_date"),

@@ -18,7 +18,7 @@ from wtforms import HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
 from admin.extensions import db
-from admin.views.base import SchoolModelView, parse_record_id
+from admin.views.base import SchoolModelView
 from plp.enums import MatchingCriterion, PeerRole, Role, RolesOffered
 from plp.errors import DomainError
 from plp.models import Match, Mentor, Need, NeedsAssessment, Programme, Shortlist
@@ -34,6 +34,7 @@ from plp.services.shortlists import (
     free_places,
     set_weights,
 )
+from plp.values import record_id
 from plp.vocabulary import REGIONS
 
 logger = logging.getLogger(__name__)
@@ -169,7 +170,7 @@ def _need_choices(programme_id: str | None) -> list[SelectChoice]:
     query = (
         select(Need.id, Need.area, Need.priority)
         .join(NeedsAssessment, Need.assessment_id == NeedsAssessment.id)
-        .where(NeedsAssessment.programme_id == int(programme_id))
+        .where(NeedsAssessment.programme_id == record_id(programme_id))
         .order_by(Need.id)
     )
     needs = [
@@ -268,7 +269,7 @@ def _offered(field: SelectField) -> str | None:
 
 
 def _visible_shortlist(raw_id) -> Shortlist | None:
-    shortlist_id = parse_record_id(raw_id)
+    shortlist_id = record_id(raw_id)
     if shortlist_id is None:
         return None
     query = select(Shortlist).where(Shortlist.id == shortlist_id)
@@ -277,11 +278,11 @@ def _visible_shortlist(raw_id) -> Shortlist | None:
 
 
 def _back_to_shortlist(candidate_id) -> str:
-    record_id = parse_record_id(candidate_id)
-    if record_id is not None:
+    wanted = record_id(candidate_id)
+    if wanted is not None:
         visible = scope_query(select(Shortlist.id), Shortlist, current_user)
         query = select(Candidate.shortlist_id).where(
-            Candidate.id == record_id, Candidate.shortlist_id.in_(visible)
+            Candidate.id == wanted, Candidate.shortlist_id.in_(visible)
         )
         shortlist_id = db.session.execute(query).scalar_one_or_none()
         if shortlist_id is not None:

@@ -19,6 +19,7 @@ from plp.models import Consent, Match, User
 from plp.permissions import may_manage_programme, scope_query
 from plp.rules import BEFORE_DISCLOSURE, MATCH_PROGRESSION, MATCH_STATES_ENDED
 from plp.services.audit import record_event
+from plp.values import record_id
 
 logger = logging.getLogger(__name__)
 
@@ -401,7 +402,8 @@ def find_match(
         raise NotPermitted(f"A {actor.role} may not change matches.")
     # Looked up within the actor's scope, so that ids outside it and ids of
     # nothing are refused alike and disclose nothing.
-    query = scope_query(select(Match).where(Match.id == match_id), Match, actor)
+    wanted = record_id(match_id)
+    query = scope_query(select(Match).where(Match.id == (wanted or -1)), Match, actor)
     match = session.execute(query.with_for_update()).scalar_one_or_none()
     if match is None:
         raise NotPermitted(f"Match {match_id} is not yours to change.")

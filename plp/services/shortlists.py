@@ -42,7 +42,7 @@ from plp.models import (
 )
 from plp.permissions import scope_query
 from plp.services.audit import record_event
-from plp.values import split_list
+from plp.values import record_id, split_list
 from plp.vocabulary import REGIONS
 
 logger = logging.getLogger(__name__)
@@ -672,11 +672,9 @@ def _find_candidate(session: Session, actor: User, candidate_id) -> ShortlistCan
 
 
 def _record_id(value) -> int:
-    """Return an id given as a number or text; nothing else can name a row."""
-    text = str(value).strip()
-    if isinstance(value, bool) or not (text.isdigit() and text.isascii()):
-        return -1
-    return int(text)
+    """Return an id given as a number or text; anything else names no row."""
+    found = record_id(value)
+    return -1 if found is None else found
 
 
 # Reading the choices

@@ -163,3 +163,48 @@ def test_an_action_on_a_row_that_cannot_exist_says_so(client, auth):
     assert "&#39;abc&#39; is not a record of this list" in response.get_data(
         as_text=True
     )
+
+
+TOO_LARGE = "99999999999"
+
+
+@pytest.mark.parametrize(
+    ("url", "fields"),
+    [
+        ("/admin/find_candidates/", {"programme": TOO_LARGE}),
+        ("/admin/find_candidates/add/", {"candidate": TOO_LARGE}),
+        ("/admin/match/step/", {"id": TOO_LARGE, "step": "propose"}),
+        ("/admin/match/action/", {"action": "propose", "rowid": TOO_LARGE}),
+    ],
+)
+def test_a_hand_made_post_naming_a_row_too_large_to_exist_changes_nothing(
+    client, auth, url, fields
+):
+    auth.login_as("administrator")
+    school = build_school(db.session)
+    token = csrf_token(client, "/admin/find_candidates/")
+
+    response = client.post(url, data={"csrf_token": token, **fields})
+
+    assert response.status_code in (200, 302, 400, 404)
+    db.session.expire_all()
+    assert db.session.get(type(school.match), school.match.id).state == "agreed"
+
+
+def test_a_whole_number_too_large_to_store_is_refused_on_the_form(client, auth):
+    auth.login_as("administrator")
+    school = build_school(db.session)
+    capacity_before = school.mentor.capacity
+    url = f"/admin/mentor/edit/?id={school.mentor.id}"
+    data = form_data(client.get(url).get_data(as_text=True), capacity=TOO_LARGE)
+
+    response = client.post(url, data=data, follow_redirects=True)
+
+    assert response.status_code == 200
+    assert "Capacity: 99,999,999,999 is too large; give at most 2,147,483,647" in (
+        response.get_data(as_text=True)
+    )
+    db.session.expire_all()
+    assert db.session.get(type(school.mentor), school.mentor.id).capacity == (
+        capacity_before
+    )

@@ -3,6 +3,9 @@
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
+from dashboards.filters import from_query
 from plp.models import Expense
 from plp.queries.choices import countries, facilitators, regions
 from plp.queries.filters import PortfolioFilter
@@ -94,3 +97,11 @@ def test_a_country_is_offered_only_when_several_clients_share_it(session):
     make_programme(session, client=lone)
 
     assert countries(session) == ["Kenya"]
+
+
+@pytest.mark.parametrize("typed", ["²", "99999999999", "-4", "abc"])
+def test_a_facilitator_in_the_address_that_is_no_account_is_not_applied(typed):
+    values, problems = from_query(f"?facilitator={typed}")
+
+    assert values.facilitator is None
+    assert problems == [f"“{typed}” is not a facilitator: the filter is not applied."]

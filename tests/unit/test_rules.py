@@ -177,6 +177,43 @@ def test_a_moment_comes_back_as_the_same_instant_in_utc(session):
         assert raw.astimezone(UTC).hour == 10
 
 
+# Whole numbers and dates.
+
+
+def test_a_whole_number_too_large_to_store_is_refused_and_named(session):
+    mentor = make_mentor(session)
+    session.commit()
+
+    mentor.capacity = 99_999_999_999
+    with pytest.raises(InvalidValue) as refused:
+        session.flush()
+
+    assert str(refused.value) == (
+        "Capacity: 99,999,999,999 is too large; give at most 2,147,483,647"
+    )
+
+
+def test_the_largest_whole_number_stored_is_accepted(session):
+    mentor = make_mentor(session, capacity=2_147_483_647)
+    session.commit()
+    session.expire_all()
+
+    assert session.get(Mentor, mentor.id).capacity == 2_147_483_647
+
+
+@pytest.mark.parametrize("day", [date(225, 3, 1), date(9999, 12, 31)])
+def test_a_date_in_an_implausible_year_is_refused(session, day):
+    with pytest.raises(InvalidValue) as refused:
+        make_programme(session, start_date=day)
+    session.rollback()
+
+    assert str(refused.value) == (
+        f"Start date: {day.isoformat()} is not between the years 1900 and 2199; "
+        "check the year"
+    )
+    assert session.scalar(select(func.count(Programme.id))) == 0
+
+
 # Foreign keys and deletion.
 
 

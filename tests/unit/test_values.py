@@ -6,7 +6,13 @@ from decimal import Decimal
 import pytest
 
 from plp.errors import InvalidValue
-from plp.values import parse_currency, parse_date, parse_email, parse_money
+from plp.values import (
+    parse_currency,
+    parse_date,
+    parse_email,
+    parse_money,
+    record_id,
+)
 
 
 @pytest.mark.parametrize(
@@ -67,3 +73,19 @@ def test_emails_are_normalised_to_lower_case():
 def test_text_that_is_not_an_email_is_refused():
     with pytest.raises(InvalidValue, match="not-an-email is not an e-mail address"):
         parse_email("not-an-email")
+
+
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [("42", 42), (42, 42), (" 7 ", 7), ("2147483647", 2_147_483_647)],
+)
+def test_a_record_id_is_read_from_digits(typed, found):
+    assert record_id(typed) == found
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["", None, "0", "-1", "abc", "1.5", "²", "٣", "2147483648", "9" * 40, True],
+)
+def test_anything_that_cannot_name_a_row_is_no_record_id(typed):
+    assert record_id(typed) is None
