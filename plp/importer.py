@@ -46,7 +46,7 @@ from plp.rules import (
     active_agreement_count,
     is_step_back,
 )
-from plp.services.audit import record_event
+from plp.services.audit import IMPORTED, record_event
 from plp.values import (
     parse_currency,
     parse_date,
@@ -1064,7 +1064,7 @@ def _write_matches(session, rows: list[Row], existing: Existing, actor, report):
             note += " Both sides' consent to disclosure recorded as given."
         elif consents:
             note += " The other side's consent to disclosure recorded as given."
-        record_event(session, actor, match, "imported", before, state, note=note)
+        record_event(session, actor, match, IMPORTED, before, state, note=note)
         _flush_row(session, "Matches", row)
 
 

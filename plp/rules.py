@@ -379,19 +379,24 @@ def _links_stay(pending: PendingChanges, obj) -> None:
 
 # Columns every record shares: exact amounts, moments in time, whole numbers
 # and dates.
-_CHECKED_TYPES = (ScaledDecimal, UTCDateTime, Integer, Date)
 
 
 @cache
 def _typed_columns(model: type) -> tuple[tuple[str, object], ...]:
-    # A ScaledDecimal is stored as a BigInteger, which is an Integer too;
-    # the exact type tells amounts, moments and plain whole numbers apart.
     return tuple(
         (column_attr.key, column_attr.columns[0].type)
         for column_attr in inspect(model).column_attrs
-        if type(column_attr.columns[0].type) in _CHECKED_TYPES
-        and not column_attr.columns[0].primary_key
+        if _is_checked(column_attr.columns[0])
     )
+
+
+def _is_checked(column) -> bool:
+    # Only plain whole numbers: a BigInteger holds the stored amounts, whose
+    # own type checks them, and record ids are the database's to give.
+    kind = column.type
+    if isinstance(kind, ScaledDecimal | UTCDateTime | Date):
+        return True
+    return type(kind) is Integer and not column.primary_key
 
 
 def _check_columns(obj) -> None:

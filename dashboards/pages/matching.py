@@ -30,6 +30,12 @@ def layout(values: FilterValues):
             ],
             className="charts",
         ),
+        html.P(
+            "An import stamps the stages an introduction had already reached with "
+            "the moment of the import; those moments are left out of the days each "
+            "step takes and of the counts by month.",
+            className="note",
+        ),
         dcc.Graph(id=ids.MATCHING_MONTHLY, className="chart wide"),
         dcc.Graph(id=ids.MATCHING_END_REASONS, className="chart wide"),
         html.P(

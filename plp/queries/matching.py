@@ -8,12 +8,13 @@ reason given once, which might name someone, never reaches a dashboard.
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import Date, Integer, cast, extract, func, select
+from sqlalchemy import Date, Integer, cast, extract, func, select, true
 from sqlalchemy.orm import Session
 
-from plp.enums import AgreementStatus, MatchState
+from plp.enums import MATCH_STATES_DISCLOSED, AgreementStatus, MatchState
 from plp.models import Agreement, AuditEvent, Match, Mentor
 from plp.queries.filters import PortfolioFilter, programme_ids
+from plp.services.audit import IMPORTED
 
 # The stages of the funnel in order; a match that reached one reached those
 # before it.
@@ -39,6 +40,14 @@ OTHER_REASONS = "other reasons"
 
 # The spans timed between stages.
 SPANS = ("shortlisted to proposed", "proposed to disclosed", "disclosed to agreed")
+
+# The moments an import may stamp, and the states a match imported in gets
+# them for; None stands for a match the import created, whatever its state.
+_IMPORT_STAMPED = {
+    "created_at": None,
+    "proposed_at": (MatchState.PROPOSED, *MATCH_STATES_DISCLOSED),
+    "disclosed_at": MATCH_STATES_DISCLOSED,
+}
 
 # Months of the pace chart, as stored moments that mark each event.
 EVENTS = ("proposed", "disclosed", "agreed")
@@ -154,6 +163,8 @@ def monthly_events(
             .where(*_moment_in_period(moment, portfolio))
             .group_by(month)
         )
+        if model is Match:
+            query = query.where(_witnessed(moment))
         rows += [(month, event, count) for month, count in session.execute(query)]
     return sorted(rows)
 
@@ -173,9 +184,31 @@ def span_days(session: Session, portfolio: PortfolioFilter) -> list[SpanDays]:
         if joined is not None:
             query = query.join(joined, joined.match_id == Match.id)
         query = query.where(Match.id.in_(begun), start.is_not(None), end.is_not(None))
+        query = query.where(_witnessed(start), _witnessed(end))
         histogram = sorted(session.execute(query.group_by(days)).tuples())
         result.append(_percentiles(span, histogram))
     return result
+
+
+def _witnessed(moment):
+    """Return the condition that a match's moment is when it happened.
+
+    An import stamps the stages an introduction had reached with the moment
+    of the import; such a moment says nothing of the introduction's pace.
+    """
+    if moment.class_ is not Match or moment.key not in _IMPORT_STAMPED:
+        return true()
+    stamped = _IMPORT_STAMPED[moment.key]
+    imported = select(AuditEvent.entity_id).where(
+        AuditEvent.entity_type == Match.__name__, AuditEvent.action == IMPORTED
+    )
+    if stamped is None:
+        imported = imported.where(AuditEvent.from_state.is_(None))
+    else:
+        imported = imported.where(
+            AuditEvent.to_state.in_([str(state) for state in stamped])
+        )
+    return Match.id.not_in(imported)
 
 
 def _percentiles(span: str, histogram: list[tuple[int, int]]) -> SpanDays:

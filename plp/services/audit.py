@@ -4,6 +4,9 @@ from sqlalchemy.orm import Session
 
 from plp.models import AuditEvent, User
 
+# The action of an event an import of the School's workbook wrote.
+IMPORTED = "imported"
+
 
 def record_event(
     session: Session,

@@ -179,3 +179,45 @@ def test_pool_use_counts_places_and_running_agreements(session):
     )
     assert (languages["English"].mentors, languages["English"].places) == (2, 3)
     assert languages["French"].in_use == 1
+
+
+def _imported(session, match, before, state):
+    session.add(
+        AuditEvent(
+            entity_type="Match",
+            entity_id=match.id,
+            action="imported",
+            from_state=before,
+            to_state=state,
+        )
+    )
+    session.flush()
+
+
+def test_moments_an_import_stamped_are_left_out_of_the_pace(session):
+    _match(session, MatchState.DISCLOSED, 2, 5)
+    imported_at = START + timedelta(days=60)
+    brought_in = _match(session, MatchState.DISCLOSED, 60, 60, created_at=imported_at)
+    _imported(session, brought_in, None, "disclosed")
+
+    spans = {span.span: span for span in span_days(session, EVERYTHING)}
+
+    assert spans["shortlisted to proposed"].matches == 1
+    assert spans["shortlisted to proposed"].median == 2
+    assert spans["proposed to disclosed"].matches == 1
+    assert spans["proposed to disclosed"].median == 3
+    assert monthly_events(session, EVERYTHING) == [
+        ("2026-03", "disclosed", 1),
+        ("2026-03", "proposed", 1),
+    ]
+
+
+def test_a_stage_reached_after_an_import_counts_towards_the_pace(session):
+    imported_at = START
+    match = _match(session, MatchState.PROPOSED, 9, created_at=imported_at)
+    _imported(session, match, None, "shortlisted")
+
+    spans = {span.span: span for span in span_days(session, EVERYTHING)}
+
+    assert spans["shortlisted to proposed"].matches == 0
+    assert monthly_events(session, EVERYTHING) == [("2026-03", "proposed", 1)]
