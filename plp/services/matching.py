@@ -283,7 +283,7 @@ def _take_step(
         note = None
         if ends:
             note = reason.strip()
-            match.end_reason = end_reason_shown(match, step.to_state, note)
+            match.end_reason = end_reason_shown(match.state, step.to_state, note)
             if side:
                 note = f"by the {side} side: {note}"
         if step.to_state == M.PROPOSED:
@@ -295,13 +295,9 @@ def _take_step(
     return match
 
 
-def end_reason_shown(match: Match, ended_as: M, reason: str) -> str:
-    """Return the end reason both sides' staff read: neutral before disclosure.
-
-    Call it before the match moves, while its state still says whether the
-    names are out.
-    """
-    if match.state in BEFORE_DISCLOSURE:
+def end_reason_shown(ended_from: M, ended_as: M, reason: str) -> str:
+    """Return the end reason both sides' staff read: neutral before disclosure."""
+    if ended_from in BEFORE_DISCLOSURE:
         return ENDED_BEFORE_DISCLOSURE[ended_as]
     return reason
 
