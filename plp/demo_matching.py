@@ -32,6 +32,7 @@ from plp.models import (
     Need,
     Programme,
 )
+from plp.services.matching import REFUSAL_REASON, end_reason_shown
 from plp.services.shortlists import draft_shortlist
 
 M = MatchState
@@ -76,10 +77,12 @@ OPEN_WEIGHTS = {
     M.AGREED: 0,
 }
 
-# Where an introduction stood when it ended, and why it ended.
+# Where an introduction stood when it ended, and why it ended. A withdrawal
+# before disclosure shows only a neutral reason; its words stay in the audit
+# trail. A refusal and an expiry name no side as they are.
 ENDINGS = {
     M.DECLINED: (
-        (M.PROPOSED, "One side declined before names were disclosed."),
+        (M.PROPOSED, REFUSAL_REASON),
         (M.DISCLOSED, "The interview could not be arranged."),
         (M.INTERVIEW, "The client chose not to invite after the interview."),
         (M.INVITED, "The mentor could not take the invitation up."),
@@ -132,6 +135,7 @@ class Beat:
     state: MatchState | None = None
     side: ConsentSide | None = None
     decision: ConsentDecision | None = None
+    note: str | None = None
 
 
 def add_matches(
@@ -242,7 +246,13 @@ def _tell_story(ctx, programme, match, state, window) -> list[datetime]:
             continue
         ctx.events.append(
             PendingEvent(
-                facilitator, match, ACTION[beat.state], moment, before, beat.state
+                facilitator,
+                match,
+                ACTION[beat.state],
+                moment,
+                before,
+                beat.state,
+                beat.note,
             )
         )
         before = beat.state
@@ -261,10 +271,15 @@ def _beats_to(ctx: DemoContext, match: Match, state: MatchState) -> list[Beat]:
     if state in PATH:
         steps = list(PATH[: PATH.index(state) + 1])
     else:
-        last, match.end_reason = rnd.pick(ENDINGS[state])
+        last, said = rnd.pick(ENDINGS[state])
+        match.end_reason = said
+        if state == M.WITHDRAWN:
+            match.end_reason = end_reason_shown(last, state, said)
         steps = [*PATH[: PATH.index(last) + 1], state]
 
     beats = [Beat(step) for step in steps]
+    if state in ENDED:
+        beats[-1].note = said
     sides = [ConsentSide.CLIENT, ConsentSide.MENTOR]
     rnd.rng.shuffle(sides)
     if M.DISCLOSED in steps:

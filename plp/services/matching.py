@@ -55,6 +55,14 @@ WHERE_IT_IS = {M.INTERVIEW: "at the interview stage"}
 # so that, before disclosure, the other side never learns who declined.
 REFUSAL_REASON = "Consent to disclosure was not given."
 
+# Said in end_reason when a match is declined or withdrawn before the names are
+# disclosed. Both sides' staff read end_reason, so the words given and the side
+# that gave them are kept to the audit trail, which only administrators read.
+ENDED_BEFORE_DISCLOSURE = {
+    M.DECLINED: "Declined before the names were disclosed.",
+    M.WITHDRAWN: "Withdrawn before the names were disclosed.",
+}
+
 
 @dataclass(frozen=True)
 class MatchStep:
@@ -134,7 +142,10 @@ def decline(
     reason: str,
     side: ConsentSide | None = None,
 ) -> Match:
-    """End an open match as declined, saying why; side is who declined, if known."""
+    """End an open match as declined, saying why; side is who declined, if known.
+
+    Before disclosure the reason and the side go to the audit trail only.
+    """
     return _take_step(session, actor, STEPS["decline"], match_id, reason, side)
 
 
@@ -145,7 +156,10 @@ def withdraw(
     reason: str,
     side: ConsentSide | None = None,
 ) -> Match:
-    """End an open match as withdrawn, saying why; side is who withdrew, if known."""
+    """End an open match as withdrawn, saying why; side is who withdrew, if known.
+
+    Before disclosure the reason and the side go to the audit trail only.
+    """
     return _take_step(session, actor, STEPS["withdraw"], match_id, reason, side)
 
 
@@ -269,8 +283,8 @@ def _take_step(
     def change() -> None:
         note = None
         if ends:
-            match.end_reason = reason.strip()
-            note = match.end_reason
+            note = reason.strip()
+            match.end_reason = end_reason_shown(match.state, step.to_state, note)
             if side:
                 note = f"by the {side} side: {note}"
         if step.to_state == M.PROPOSED:
@@ -280,6 +294,13 @@ def _take_step(
     commit_change(session, change)
     logger.info("user %s took step %s for match %s", actor.id, step.name, match.id)
     return match
+
+
+def end_reason_shown(ended_from: M, ended_as: M, reason: str) -> str:
+    """Return the end reason both sides' staff read: neutral before disclosure."""
+    if ended_from in BEFORE_DISCLOSURE:
+        return ENDED_BEFORE_DISCLOSURE[ended_as]
+    return reason
 
 
 def take_step_for_all(

@@ -9,8 +9,10 @@ import html
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
+from io import BytesIO
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from admin.extensions import db
@@ -624,3 +626,95 @@ def test_a_coordinator_reads_no_clients_name_before_disclosure(client, auth):
     assert "Client brief" in read[f"/admin/documents/client-brief/{match_id}/"]
     assert pages["/admin/programme/"].status_code == 403
     assert [url for url, text in read.items() if name in text] == []
+
+
+# Who ended an introduction before disclosure, and why, stays with the trail.
+
+OWN_WORDS = "Ms Brackenfold finds the other side too partisan"
+ENDINGS = [
+    ("facilitator", "coordinator", "decline", "client", "Declined"),
+    ("facilitator", "coordinator", "withdraw", "client", "Withdrawn"),
+    ("coordinator", "facilitator", "decline", "mentor", "Declined"),
+    ("coordinator", "facilitator", "withdraw", "mentor", "Withdrawn"),
+]
+STEPS_TO = {"decline": MatchState.DECLINED, "withdraw": MatchState.WITHDRAWN}
+
+
+def read_as_staff(client, match_id) -> dict[str, str]:
+    """Read every page and export where staff meet a match and its consents."""
+    texts = {
+        url: html.unescape(client.get(url).get_data(as_text=True))
+        for url in (
+            "/admin/match/",
+            f"/admin/match/details/?id={match_id}",
+            "/admin/match/export/csv/",
+            "/admin/consent/",
+            "/admin/consent/export/csv/",
+        )
+    }
+    workbook = load_workbook(BytesIO(client.get("/admin/match/export/xlsx/").data))
+    texts["/admin/match/export/xlsx/"] = " ".join(
+        str(cell) for row in workbook.active.iter_rows(values_only=True) for cell in row
+    )
+    return texts
+
+
+@pytest.mark.parametrize(("ender", "other", "step", "side", "shown"), ENDINGS)
+def test_ending_before_disclosure_tells_neither_side_who_ended_it_or_why(
+    client, auth, ender, other, step, side, shown
+):
+    facilitator = auth.make_user("facilitator")
+    staff = {"facilitator": facilitator, "coordinator": auth.make_user("coordinator")}
+    match_id = new_match(facilitator, MatchState.PROPOSED)
+    auth.login(staff[ender].email)
+    flashed(client, post_step(client, match_id, step, side=side, reason=OWN_WORDS))
+    own_view = read_as_staff(client, match_id)
+    auth.logout()
+
+    auth.login(staff[other].email)
+    other_view = read_as_staff(client, match_id)
+    details = other_view[f"/admin/match/details/?id={match_id}"]
+
+    assert db.session.get(Match, match_id).state == STEPS_TO[step]
+    assert f"{shown} before the names were disclosed." in details
+    assert [url for url, text in other_view.items() if "Brackenfold" in text] == []
+    assert [url for url, text in own_view.items() if "Brackenfold" in text] == []
+    alias = db.session.get(Match, match_id).mentor.alias_code
+    assert alias in other_view["/admin/match/"]
+    assert alias not in client.get("/admin/match/?search=partisan").get_data(
+        as_text=True
+    )
+
+
+def test_an_administrator_reads_who_ended_it_and_why_in_the_audit_trail(client, auth):
+    facilitator = auth.make_user("facilitator")
+    match_id = new_match(facilitator, MatchState.PROPOSED)
+    auth.login(facilitator.email)
+    flashed(
+        client, post_step(client, match_id, "decline", side="client", reason=OWN_WORDS)
+    )
+    auth.logout()
+
+    auth.login_as("administrator")
+    trail = html.unescape(client.get("/admin/audit_event/").get_data(as_text=True))
+    details = client.get(f"/admin/match/details/?id={match_id}").get_data(as_text=True)
+
+    assert f"by the client side: {OWN_WORDS}" in trail
+    assert "Declined before the names were disclosed." in details
+    assert "Brackenfold" not in details
+
+
+def test_ending_after_disclosure_shows_the_reason_as_written(client, auth):
+    facilitator = auth.make_user("facilitator")
+    coordinator = auth.make_user("coordinator")
+    match_id = new_match(facilitator, MatchState.DISCLOSED)
+    auth.login(facilitator.email)
+    flashed(
+        client, post_step(client, match_id, "decline", side="client", reason=OWN_WORDS)
+    )
+    auth.logout()
+
+    auth.login(coordinator.email)
+    details = client.get(f"/admin/match/details/?id={match_id}").get_data(as_text=True)
+
+    assert OWN_WORDS in html.unescape(details)

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -10,10 +11,14 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.orm import Session
 
 import tests.conftest as shared
 from plp.db import Base
+from plp.enums import MatchState as M
+from plp.models import AuditEvent, Match
+from tests.unit.factories import make_match, make_mentor, make_programme
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -46,11 +51,11 @@ def empty_database_url(tmp_path_factory):
     admin.dispose()
 
 
-def upgrade_to_head(url: str) -> None:
-    """Run `flask db upgrade` against a database, as an administrator would."""
+def upgrade_to_head(url: str, revision: str = "head") -> None:
+    """Run `flask db upgrade` (to head unless told) as an administrator would."""
     environment = {**os.environ, "DATABASE_URL": url, "PLP_SECRET_KEY": "migrations"}
     done = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
+        [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade", revision],
         cwd=PROJECT,
         env=environment,
         capture_output=True,
@@ -70,3 +75,36 @@ def test_upgrading_an_empty_database_gives_the_models_schema(empty_database_url)
     engine.dispose()
 
     assert differences == [], "the migrations and the models disagree"
+
+
+def test_upgrading_keeps_early_end_reasons_to_the_audit_trail(empty_database_url):
+    upgrade_to_head(empty_database_url, "323a9415a38e")
+    engine = create_engine(empty_database_url)
+    with Session(engine) as session:
+        programme = make_programme(session)
+        said = "Ms Brackenfold finds the mentor too partisan"
+        early = make_match(session, programme, make_mentor(session), M.WITHDRAWN)
+        early.end_reason = said
+        late = make_match(session, programme, make_mentor(session), M.DECLINED)
+        late.disclosed_at, late.end_reason = datetime.now(UTC), said
+        refused = make_match(session, programme, make_mentor(session), M.DECLINED)
+        refused.end_reason = "Consent to disclosure was not given."
+        session.commit()
+        ids = early.id, late.id, refused.id
+
+    upgrade_to_head(empty_database_url)
+
+    with Session(engine) as session:
+        reasons = [session.get(Match, match_id).end_reason for match_id in ids]
+        trail = session.execute(
+            select(AuditEvent.entity_id, AuditEvent.note).where(
+                AuditEvent.note.contains("Brackenfold")
+            )
+        ).all()
+    engine.dispose()
+    assert reasons == [
+        "Withdrawn before the names were disclosed.",
+        said,
+        "Consent to disclosure was not given.",
+    ]
+    assert trail == [(ids[0], f"Ended before disclosure: {said}")]

@@ -222,6 +222,23 @@ def test_matches_not_yet_disclosed_have_no_disclosure(school):
             assert len(given) < 2
 
 
+def test_matches_ended_before_disclosure_say_only_a_neutral_reason(school):
+    ended_early = school.execute(
+        select(Match).where(
+            Match.state.in_((MatchState.DECLINED, MatchState.WITHDRAWN)),
+            Match.disclosed_at.is_(None),
+        )
+    ).scalars()
+
+    reasons = {match.end_reason for match in ended_early}
+
+    assert "Withdrawn before the names were disclosed." in reasons
+    assert reasons <= {
+        "Consent to disclosure was not given.",
+        "Withdrawn before the names were disclosed.",
+    }
+
+
 def test_each_match_was_shortlisted_before_it_was_proposed(school):
     for match in school.execute(select(Match)).scalars():
         assert match.created_at <= match.state_changed_at

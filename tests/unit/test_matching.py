@@ -337,13 +337,63 @@ def test_ending_a_match_needs_a_reason(session, admin, new_match):
 
 
 def test_the_declining_side_goes_to_the_audit_note_only(session, admin, new_match):
-    match = new_match()
+    match = new_match(M.DISCLOSED)
 
     withdraw(session, admin, match.id, "No longer available", side=MENTOR)
 
     session.expire_all()
     assert match.end_reason == "No longer available"
     assert events(session, match)[-1].note == "by the mentor side: No longer available"
+
+
+ENDED_EARLY = {
+    "decline": "Declined before the names were disclosed.",
+    "withdraw": "Withdrawn before the names were disclosed.",
+}
+
+
+@pytest.mark.parametrize("state", [M.SHORTLISTED, M.PROPOSED])
+@pytest.mark.parametrize("step_name", list(ENDED_EARLY))
+@pytest.mark.parametrize("side", [CLIENT, MENTOR, None])
+def test_ending_before_disclosure_keeps_the_words_and_side_to_the_audit_trail(
+    session, admin, new_match, state, step_name, side
+):
+    match = new_match(state)
+    service = getattr(matching, step_name)
+
+    service(session, admin, match.id, "  Ms Brackenfold thinks him too partisan ", side)
+
+    session.expire_all()
+    assert match.end_reason == ENDED_EARLY[step_name]
+    ended = events(session, match)[-1]
+    assert (ended.from_state, ended.to_state) == (state, STEPS[step_name].to_state)
+    said = "Ms Brackenfold thinks him too partisan"
+    assert ended.note == (f"by the {side} side: {said}" if side else said)
+
+
+def test_a_coordinator_declining_before_disclosure_names_no_side_on_the_match(
+    session, coordinator, new_match
+):
+    match = new_match()
+
+    decline(session, coordinator, match.id, "Her party forbids it", MENTOR)
+
+    session.expire_all()
+    assert match.end_reason == "Declined before the names were disclosed."
+    assert "mentor" not in match.end_reason.lower()
+    assert events(session, match)[-1].note == "by the mentor side: Her party forbids it"
+
+
+@pytest.mark.parametrize("state", [M.DISCLOSED, M.INTERVIEW, M.INVITED, M.ACCEPTED])
+def test_ending_after_disclosure_keeps_the_reason_as_written(
+    session, admin, new_match, state
+):
+    match = new_match(state)
+
+    decline(session, admin, match.id, " The interview showed a poor fit ", CLIENT)
+
+    session.expire_all()
+    assert match.end_reason == "The interview showed a poor fit"
 
 
 # Who may do what.
