@@ -121,7 +121,9 @@ def convert(
     """Convert {currency: {kind: amount}} into reporting-currency totals.
 
     Each currency's total is converted once and rounded to the cent, so a
-    portfolio total is the sum of figures a person can check by hand.
+    portfolio total is the sum of figures a person can check by hand. A gap
+    that is simply agreed less secured is converted as the difference of
+    those two converted figures, so that it never differs from it by a cent.
     """
     result = Converted(currency=reporting)
     for currency, amounts in sorted(by_currency.items()):
@@ -130,10 +132,20 @@ def convert(
             result.missing[currency] = amounts
             continue
         result.rates[currency] = rate
-        for kind, amount in amounts.items():
-            converted = (amount * rate).quantize(CENT)
-            result.amounts[kind] = result.amounts.get(kind, ZERO) + converted
+        converted = {
+            kind: (amount * rate).quantize(CENT) for kind, amount in amounts.items()
+        }
+        if _gap_is_the_difference(amounts):
+            converted["gap"] = converted["agreed"] - converted["secured"]
+        for kind, amount in converted.items():
+            result.amounts[kind] = result.amounts.get(kind, ZERO) + amount
     return result
+
+
+def _gap_is_the_difference(amounts: dict[str, Decimal]) -> bool:
+    if not {"gap", "agreed", "secured"} <= amounts.keys():
+        return False
+    return amounts["gap"] == amounts["agreed"] - amounts["secured"]
 
 
 def money_by_programme(

@@ -214,6 +214,38 @@ def test_a_currency_without_a_rate_is_reported_missing_never_zero():
     assert not result.complete
 
 
+def test_a_gap_of_agreed_less_secured_converts_to_their_converted_difference():
+    # At 0.5, 100.01 and 33.34 convert to 50.00 and 16.67, 33.33 apart; the
+    # gap 66.67 converted on its own would be 33.34.
+    by_currency = {
+        "GBP": {
+            "agreed": Decimal("100.01"),
+            "secured": Decimal("33.34"),
+            "gap": Decimal("66.67"),
+        }
+    }
+
+    result = convert(by_currency, {"GBP": Decimal("0.5")}, "EUR")
+
+    assert result.amounts["agreed"] == Decimal("50.00")
+    assert result.amounts["secured"] == Decimal("16.67")
+    assert result.amounts["gap"] == Decimal("33.33")
+
+
+def test_a_gap_beside_a_surplus_is_converted_on_its_own():
+    by_currency = {
+        "GBP": {
+            "agreed": Decimal("100.00"),
+            "secured": Decimal("120.00"),
+            "gap": Decimal("30.00"),
+        }
+    }
+
+    result = convert(by_currency, {"GBP": Decimal("0.5")}, "EUR")
+
+    assert result.amounts["gap"] == Decimal("15.00")
+
+
 def test_category_totals_keep_planned_committed_and_spent_apart(session):
     programme, budget = _programme_with_money(session)
     mentoring_line = budget.lines[0]
