@@ -37,8 +37,15 @@ class FilterValues:
             end=end or None,
             facilitator=facilitator if facilitator not in ("", None) else None,
             place=place or None,
-            statuses=tuple(statuses or ()),
+            statuses=_as_tuple(statuses),
         )
+
+
+def _as_tuple(values) -> tuple:
+    # A hand-made request may send one status where a list belongs.
+    if isinstance(values, str):
+        return (values,)
+    return tuple(values) if isinstance(values, list | tuple) else ()
 
 
 def place_value(kind: str, name: str) -> str:

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from dashboards.filters import from_query
+from dashboards.filters import FilterValues, from_query, to_portfolio
 from plp.models import Expense
 from plp.queries.choices import countries, facilitators, regions
 from plp.queries.filters import PortfolioFilter
@@ -105,3 +105,12 @@ def test_a_facilitator_in_the_address_that_is_no_account_is_not_applied(typed):
 
     assert values.facilitator is None
     assert problems == [f"“{typed}” is not a facilitator: the filter is not applied."]
+
+
+def test_one_status_sent_where_a_list_belongs_is_read_as_that_status():
+    values = FilterValues.of(None, None, None, None, "active")
+
+    portfolio, problems = to_portfolio(values)
+
+    assert [str(status) for status in portfolio.statuses] == ["active"]
+    assert problems == []
