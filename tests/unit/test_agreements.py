@@ -31,6 +31,7 @@ from plp.services.agreements import (
     finalise_agreement,
     lines_for_match,
 )
+from plp.services.audit import act_as
 from tests.unit.factories import (
     make_agreement,
     make_budget,
@@ -613,3 +614,87 @@ def test_raising_a_fee_beyond_the_room_left_is_refused(session, facilitator, acc
         "of its 600.00 is committed already, leaving 600.00. Revise the line "
         "first, or end another agreement it pays for."
     )
+
+
+# Changes to an agreement after finalising, in the audit trail.
+
+
+def trail_of(session, agreement) -> list[tuple]:
+    """Return who did what to an agreement after finalising it, oldest first."""
+    query = (
+        select(AuditEvent)
+        .where(
+            AuditEvent.entity_type == "Agreement",
+            AuditEvent.entity_id == agreement.id,
+            AuditEvent.action != "finalise",
+        )
+        .order_by(AuditEvent.id)
+    )
+    return [
+        (event.actor, event.action, event.from_state, event.to_state, event.note)
+        for event in session.execute(query).scalars()
+    ]
+
+
+def test_a_status_change_is_audited_with_who_from_and_to(
+    session, facilitator, accepted
+):
+    agreement = finalise(session, facilitator, accepted)
+    act_as(session, facilitator)
+
+    agreement.status = AgreementStatus.ENDED
+    session.commit()
+
+    assert trail_of(session, agreement) == [
+        (facilitator, "change status", "active", "ended early", None)
+    ]
+
+
+def test_a_change_of_sessions_or_dates_is_audited_with_both_values(
+    session, facilitator, accepted
+):
+    agreement = finalise(session, facilitator, accepted, start_date="2026-06-01")
+    act_as(session, facilitator)
+
+    agreement.sessions_planned = 8
+    agreement.end_date = date(2026, 12, 31)
+    session.commit()
+
+    assert trail_of(session, agreement) == [
+        (
+            facilitator,
+            "change terms",
+            None,
+            None,
+            "sessions planned from 6 to 8; end date from none to 2026-12-31",
+        )
+    ]
+
+
+def test_each_change_is_audited_once_and_an_unchanged_save_not_at_all(
+    session, facilitator, accepted
+):
+    agreement = finalise(session, facilitator, accepted)
+    act_as(session, facilitator)
+
+    agreement.status = AgreementStatus.COMPLETED
+    session.commit()
+    agreement.status = AgreementStatus.COMPLETED
+    agreement.sessions_planned = 6
+    session.commit()
+
+    assert [event[1:4] for event in trail_of(session, agreement)] == [
+        ("change status", "active", "completed")
+    ]
+
+
+def test_a_refused_reactivation_leaves_no_trace_in_the_trail(
+    session, facilitator, accepted
+):
+    ended = ended_early(session, facilitator, accepted, "400.00")
+    finalise(session, facilitator, another_accepted(session, accepted), fee="300.00")
+    before = trail_of(session, ended)
+
+    refused_change(session, ended, AgreementStatus.ACTIVE)
+
+    assert trail_of(session, ended) == before
