@@ -17,6 +17,9 @@ from sqlalchemy.orm import Session
 from plp import rules
 from plp.models import Agreement, AuditEvent, User
 
+# Said of a change recorded with neither a member of staff nor what acted.
+NOBODY_RECORDED = "Automatic (no member of staff)"
+
 # Where a session keeps the member of staff its changes are made by.
 _ACTOR = "plp.audit.actor"
 
@@ -36,8 +39,12 @@ def record_event(
     from_state: str | None = None,
     to_state: str | None = None,
     note: str | None = None,
+    automated_by: str | None = None,
 ) -> AuditEvent:
-    """Add an audit event for a record; the caller's commit writes it."""
+    """Add an audit event for a record; the caller's commit writes it.
+
+    `automated_by` says what made the change when no member of staff did.
+    """
     if entity.id is None:
         # A record added in this same change has no id until it is flushed.
         session.flush()
@@ -49,9 +56,17 @@ def record_event(
         from_state=None if from_state is None else str(from_state),
         to_state=None if to_state is None else str(to_state),
         note=note,
+        automated_by=automated_by,
     )
     session.add(event)
     return event
+
+
+def performed_by(event: AuditEvent) -> str:
+    """Say who made a recorded change: a member of staff, or what acted instead."""
+    if event.actor is not None:
+        return event.actor.name
+    return event.automated_by or NOBODY_RECORDED
 
 
 def act_as(session: Session, actor: User | None) -> None:
