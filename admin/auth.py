@@ -22,6 +22,7 @@ from dashboards import access as dashboards_access
 from plp.enums import Role
 from plp.models import User
 from plp.services.accounts import authenticate
+from plp.services.audit import act_as
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,13 @@ def load_user(user_id: str) -> User | None:
     """Return the active account stored in the session, if it still exists."""
     user = db.session.get(User, int(user_id))
     return user if user is not None and user.active else None
+
+
+@blueprint.before_app_request
+def _act_for_the_signed_in_user() -> None:
+    """Name the signed-in member of staff in the audit trail for this request."""
+    user = current_user._get_current_object() if current_user.is_authenticated else None
+    act_as(db.session, user)
 
 
 def is_safe_next(target: str | None) -> bool:

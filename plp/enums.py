@@ -168,6 +168,10 @@ class AgreementStatus(StrEnum):
     ENDED = "ended early"
 
 
+# Agreements whose fee is committed: running or run to the end.
+COMMITTING_AGREEMENTS = (AgreementStatus.ACTIVE, AgreementStatus.COMPLETED)
+
+
 class SessionMode(StrEnum):
     """How a mentoring or coaching session was held."""
 
@@ -213,3 +217,7 @@ class EnrolmentStatus(StrEnum):
     ENROLLED = "enrolled"
     ATTENDED = "attended"
     CANCELLED = "cancelled"
+
+
+# Seminar places whose fee is committed: booked or attended.
+COMMITTING_PLACES = (EnrolmentStatus.ENROLLED, EnrolmentStatus.ATTENDED)

@@ -46,7 +46,7 @@ from plp.rules import (
     active_agreement_count,
     is_step_back,
 )
-from plp.services.audit import IMPORTED, record_event
+from plp.services.audit import IMPORTED, act_as, record_event
 from plp.values import (
     parse_currency,
     parse_date,
@@ -902,6 +902,7 @@ def import_workbook(session: Session, source, actor: User) -> ImportReport:
         logger.info("user %s: import refused, %s problems", actor.id, len(problems))
         raise ImportRefused(problems)
 
+    act_as(session, actor)
     try:
         report = _write_all(session, sheets, existing, actor)
         session.commit()

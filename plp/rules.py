@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 
-from sqlalchemy import Date, Integer, Table, event, inspect, select
+from sqlalchemy import Date, Integer, Table, event, func, inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import instance_state
 
@@ -25,6 +25,8 @@ from sqlalchemy.orm.attributes import instance_state
 from plp import permissions
 from plp.db import Base, ScaledDecimal, UTCDateTime
 from plp.enums import (
+    COMMITTING_AGREEMENTS,
+    COMMITTING_PLACES,
     FUNDING_SECURED,
     MATCH_STATES_DISCLOSED,
     AgreementStatus,
@@ -157,6 +159,7 @@ class PendingChanges:
         self.revised_budgets: dict[int, Budget] = {}
         self.mentors: dict[int, Mentor] = {}
         self.mentor_ids: set[int] = set()
+        self.commitments: dict[int, Agreement] = {}
         self._children: dict[tuple, dict] = {}
         self._stored: dict[type, set] = {}
 
@@ -206,6 +209,10 @@ class PendingChanges:
         elif mentor is not None:
             self.mentor_ids.add(mentor)
 
+    def recheck_commitment(self, agreement: Agreement) -> None:
+        """Check once, at the end of the flush, that an agreement's fee fits."""
+        self.commitments[id(agreement)] = agreement
+
 
 @event.listens_for(Session, "before_flush")
 def _check_pending_changes(session: Session, flush_context, instances) -> None:
@@ -230,6 +237,7 @@ def _check_pending_changes(session: Session, flush_context, instances) -> None:
         _check_revised_budgets(pending)
         _check_agendas(pending)
         _check_capacities(pending)
+        _check_commitments(pending)
 
 
 @cache
@@ -1064,6 +1072,114 @@ def _agreement_is_consistent(pending: PendingChanges, agreement: Agreement) -> N
     active = value_of(agreement, "status") == AgreementStatus.ACTIVE
     if active and changed(agreement, "status", "mentor_id", "mentor"):
         pending.recheck_mentor(parent_ref(agreement, "mentor", "mentor_id"))
+    if _commits_more(agreement):
+        pending.recheck_commitment(agreement)
+
+
+def _commits_more(agreement: Agreement) -> bool:
+    """Tell whether a change makes a stored agreement commit money it did not.
+
+    Finalising checks a new agreement's fee; afterwards its fee is committed
+    again when it is brought back from ended early, or moved or raised.
+    """
+    if is_new(agreement):
+        return False
+    if value_of(agreement, "status") not in COMMITTING_AGREEMENTS:
+        return False
+    brought_back = changed(agreement, "status") and (
+        stored_value(agreement, "status") not in COMMITTING_AGREEMENTS
+    )
+    if brought_back:
+        return True
+    if changed(agreement, "budget_line_id", "budget_line"):
+        return True
+    return changed(agreement, "fee") and agreement.fee > stored_value(agreement, "fee")
+
+
+def _check_commitments(pending: PendingChanges) -> None:
+    """Refuse an agreement whose fee, committed again, overruns its line or budget."""
+    session = pending.session
+    for agreement in pending.commitments.values():
+        line = resolve(session, agreement, "budget_line", "budget_line_id", BudgetLine)
+        if line is not None:
+            committed = _committed(pending, line, "budget_line")
+            limit = _line_limit(pending, line)
+            place = f"the budget line '{line.description}'"
+            _check_room(pending, agreement, committed, limit, place, "line")
+        programme = _programme_of(pending, agreement)
+        budget = budget_of(pending, programme)
+        limit = revised_total(pending, budget) if budget is not None else None
+        if limit is not None:
+            committed = _committed(pending, programme, "programme")
+            place = f"the budget of {_name(programme)}"
+            _check_room(pending, agreement, committed, limit, place, "budget")
+
+
+def _committed(pending: PendingChanges, parent, relation: str) -> Decimal:
+    """Return what agreements and places commit against a line or a programme.
+
+    The database's copy of an agreement this flush changes is left out; the
+    session's copy counts instead.
+    """
+    key = f"{relation}_id"
+    total = ZERO
+    if parent.id is not None:
+        in_session = pending.stored_ids_in_session(Agreement)
+        agreements = select(func.coalesce(func.sum(Agreement.fee), 0)).where(
+            getattr(Agreement, key) == parent.id,
+            Agreement.status.in_(COMMITTING_AGREEMENTS),
+            Agreement.id.not_in(in_session),
+        )
+        places = select(func.coalesce(func.sum(SeminarEnrolment.fee), 0)).where(
+            getattr(SeminarEnrolment, key) == parent.id,
+            SeminarEnrolment.status.in_(COMMITTING_PLACES),
+        )
+        total += pending.session.execute(agreements).scalar_one()
+        total += pending.session.execute(places).scalar_one()
+    for agreement in pending.changed_of(Agreement):
+        committing = value_of(agreement, "status") in COMMITTING_AGREEMENTS
+        if committing and refers_to(parent_ref(agreement, relation, key), parent):
+            total += value_of(agreement, "fee") or ZERO
+    return total
+
+
+def _line_limit(pending: PendingChanges, line: BudgetLine) -> Decimal:
+    """Return a budget line's amount with its revisions, pending ones included."""
+    query = select(BudgetRevision.amount_change).where(
+        BudgetRevision.budget_line_id == line.id
+    )
+    stored = sum(pending.session.execute(query).scalars(), ZERO)
+    added = pending.children_of(line, BudgetRevision, "budget_line", "budget_line_id")
+    return line.amount + stored + sum((r.amount_change for r in added), ZERO)
+
+
+def _check_room(
+    pending: PendingChanges,
+    agreement: Agreement,
+    committed: Decimal,
+    limit: Decimal,
+    place: str,
+    kind: str,
+) -> None:
+    if committed <= limit:
+        return
+    fee = value_of(agreement, "fee") or ZERO
+    others = committed - fee
+    mentor = resolve(pending.session, agreement, "mentor", "mentor_id", Mentor)
+    alias = mentor.alias_code if mentor is not None else "its mentor"
+    programme = _programme_of(pending, agreement)
+    currency = programme.currency if programme is not None else ""
+    if changed(agreement, "status"):
+        change = f"Status: the agreement with {alias} cannot become "
+        change += str(value_of(agreement, "status"))
+    else:
+        change = f"Fee: the agreement with {alias} cannot commit more"
+    raise RuleBroken(
+        f"{change}: its fee of {fee:,.2f} {currency} does not fit {place}, "
+        f"where {others:,.2f} of its {limit:,.2f} is committed already, leaving "
+        f"{limit - others:,.2f}. Revise the {kind} first, or end another "
+        "agreement it pays for."
+    )
 
 
 def _check_agreement_follows_match(pending: PendingChanges, agreement) -> None:

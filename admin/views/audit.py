@@ -2,6 +2,12 @@
 
 from admin.views.base import SchoolModelView
 from plp.enums import Role
+from plp.services.audit import performed_by
+
+
+def _who(view, context, event, name) -> str:
+    """Show the member of staff, or what acted when none did."""
+    return performed_by(event)
 
 
 class AuditEventView(SchoolModelView):
@@ -30,6 +36,8 @@ class AuditEventView(SchoolModelView):
         "action",
     )
     column_default_sort = ("occurred_at", True)
+    column_formatters = {"actor": _who}
+    column_formatters_export = {"actor": _who}
     column_labels = {
         "occurred_at": "When",
         "actor": "Who",

@@ -18,6 +18,8 @@ class AuditEvent(Base):
         UTCDateTime, default=utc_now, index=True
     )
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # What made the change when no member of staff did, such as a scheduled run.
+    automated_by: Mapped[str | None] = mapped_column(String(100))
     entity_type: Mapped[str] = mapped_column(String(50))
     entity_id: Mapped[int] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(50))

@@ -16,7 +16,7 @@ from sqlalchemy import BigInteger, Float, case, cast, func, literal, select, typ
 from sqlalchemy.orm import Session
 
 from plp.db import Money
-from plp.enums import FUNDING_SECURED, AgreementStatus, EnrolmentStatus
+from plp.enums import COMMITTING_AGREEMENTS, FUNDING_SECURED, EnrolmentStatus
 from plp.models import (
     Agreement,
     Budget,
@@ -33,8 +33,6 @@ from plp.queries.filters import PortfolioFilter, in_period, programme_ids
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 
-# Agreements whose fee is committed: running or run to the end.
-COMMITTING_AGREEMENTS = (AgreementStatus.ACTIVE, AgreementStatus.COMPLETED)
 
 # The kinds of money a programme has, in the order they are shown.
 KINDS = ("agreed", "committed", "spent", "secured")

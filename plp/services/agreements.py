@@ -15,7 +15,13 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from plp.enums import AgreementStatus, BudgetCategory, EnrolmentStatus, PeerRole
+from plp.enums import (
+    COMMITTING_AGREEMENTS,
+    COMMITTING_PLACES,
+    AgreementStatus,
+    BudgetCategory,
+    PeerRole,
+)
 from plp.enums import MatchState as M
 from plp.errors import InvalidValue, RuleBroken, TransitionRefused
 from plp.models import (
@@ -28,7 +34,6 @@ from plp.models import (
     SeminarEnrolment,
     User,
 )
-from plp.queries.money import COMMITTING_AGREEMENTS
 from plp.rules import active_agreement_count
 from plp.services.audit import record_event
 from plp.services.matching import (
@@ -48,8 +53,6 @@ LINE_CATEGORY = {
     PeerRole.MENTOR: BudgetCategory.MENTORING,
     PeerRole.COACH: BudgetCategory.COACHING,
 }
-
-COMMITTING_PLACES = (EnrolmentStatus.ENROLLED, EnrolmentStatus.ATTENDED)
 
 
 def finalise_agreement(

@@ -250,10 +250,12 @@ def expire_proposals(
     query = select(Match).where(Match.state == M.PROPOSED, proposed_at < cutoff)
     matches = session.execute(query.with_for_update()).scalars().all()
 
+    expiry = f"Automatic expiry (after {older_than_days} days)"
+
     def change() -> None:
         for match in matches:
             match.end_reason = f"No answer within {older_than_days} days."
-            move_match(session, None, match, M.EXPIRED, match.end_reason)
+            move_match(session, None, match, M.EXPIRED, match.end_reason, expiry)
 
     commit_change(session, change)
     logger.info(
@@ -530,12 +532,24 @@ def _add_consent(session, actor, match, side, decision, channel, note) -> None:
     )
 
 
-def move_match(session, actor: User | None, match: Match, to_state: M, note) -> None:
-    """Move a match to a state and audit the move; the caller commits."""
+def move_match(
+    session,
+    actor: User | None,
+    match: Match,
+    to_state: M,
+    note,
+    automated_by: str | None = None,
+) -> None:
+    """Move a match to a state and audit the move; the caller commits.
+
+    `automated_by` says what moved it when no member of staff did.
+    """
     before = match.state
     match.state = to_state
     match.state_changed_at = _now()
-    record_event(session, actor, match, str(to_state), before, to_state, note)
+    record_event(
+        session, actor, match, str(to_state), before, to_state, note, automated_by
+    )
 
 
 def commit_change(session: Session, change) -> None:

@@ -1,16 +1,22 @@
 """The audit trail in the panel: administrators read it; nobody changes it."""
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from admin.extensions import db
-from plp.enums import Role
+from plp.enums import MatchState, Role
 from plp.models import AuditEvent
 from tests.integration import factories
 from tests.integration.conftest import csrf_token
-from tests.integration.factories import make_user
+from tests.integration.factories import (
+    make_match_at,
+    make_mentor,
+    make_programme,
+    make_user,
+)
 
 panel = factories.panel
 app = factories.app
@@ -179,3 +185,45 @@ def test_other_roles_do_not_open_the_trail(client, auth, events, role):
     }
 
     assert statuses == {403}
+
+
+# What the trail says did a change when no member of staff did.
+
+
+def _row_of(page: str, text: str) -> str:
+    """Return the text of the one row of a list page that contains some text."""
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", page, re.S)
+    cells = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip() for row in rows]
+    found = [row for row in cells if text in row]
+    assert len(found) == 1, cells
+    return found[0]
+
+
+def test_the_scheduled_expiry_is_named_as_who_expired_a_proposal(client, auth, runner):
+    facilitator = make_user(db.session, Role.FACILITATOR)
+    programme = make_programme(db.session, facilitator)
+    match = make_match_at(
+        db.session, programme, make_mentor(db.session), MatchState.PROPOSED
+    )
+    match.proposed_at = datetime.now(UTC) - timedelta(days=31)
+    db.session.commit()
+    runner.invoke(args=["plp", "expire-proposals"])
+    auth.login_as("administrator")
+
+    page = client.get("/admin/audit_event/").get_data(as_text=True)
+
+    row = _row_of(page, "No answer within 30 days.")
+    assert "Automatic expiry (after 30 days)" in row
+    assert "proposed expired" in row
+
+
+def test_an_event_nobody_is_recorded_for_says_no_member_of_staff_did_it(client, auth):
+    db.session.add(
+        AuditEvent(entity_type="Match", entity_id=9, action="expired", note="Left over")
+    )
+    db.session.commit()
+    auth.login_as("administrator")
+
+    page = client.get("/admin/audit_event/").get_data(as_text=True)
+
+    assert "Automatic (no member of staff)" in _row_of(page, "Left over")

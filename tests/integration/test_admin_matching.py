@@ -518,6 +518,97 @@ def test_an_agreements_fee_and_line_stay_as_finalised(client, auth):
     assert (agreement.fee, agreement.sessions_planned) == (Decimal("400.00"), 9)
 
 
+# Editing an agreement's status: the checks of finalising, and the trail.
+
+
+def finalised(client, facilitator, mentor) -> Agreement:
+    """Finalise an accepted match with a mentor through the panel."""
+    match_id = new_match(facilitator, MatchState.ACCEPTED, mentor=mentor)
+    flashed(
+        client, post_step(client, match_id, "finalise", **finalise_fields(match_id))
+    )
+    return db.session.execute(
+        select(Agreement).where(Agreement.match_id == match_id)
+    ).scalar_one()
+
+
+def edit_agreement(client, agreement, **changes) -> str:
+    """Post the agreement's edit form as a browser would; return the page shown."""
+    url = f"/admin/agreement/edit/?id={agreement.id}"
+    page = client.get(url).get_data(as_text=True)
+    response = client.post(url, data=form_data(page, **changes))
+    if response.status_code == 302:
+        response = client.get(response.headers["Location"])
+    return html.unescape(re.sub(r"\s+", " ", response.get_data(as_text=True)))
+
+
+def test_reactivating_an_agreement_beyond_the_mentors_capacity_is_refused(client, auth):
+    facilitator = auth.login_as("facilitator")
+    mentor = make_mentor(db.session, capacity=1)
+    ended = finalised(client, facilitator, mentor)
+    edit_agreement(client, ended, status="ended early")
+    finalised(client, facilitator, mentor)
+    before = record(ended.match_id)
+
+    page = edit_agreement(client, ended, status="active")
+
+    assert (
+        f"{mentor.alias_code} is at capacity (1 active agreement at most): end one "
+        "of their agreements or raise their capacity first."
+    ) in page
+    assert mentor.name not in page
+    assert record(ended.match_id) == before
+    assert db.session.get(Agreement, ended.id).status == "ended early"
+
+
+def test_reactivating_an_agreement_beyond_the_lines_room_is_refused(client, auth):
+    facilitator = auth.login_as("facilitator")
+    ended = finalised(client, facilitator, make_mentor(db.session))
+    edit_agreement(client, ended, status="ended early")
+    line = ended.budget_line
+    other = make_match_at(
+        db.session, ended.programme, make_mentor(db.session), MatchState.ACCEPTED
+    )
+    db.session.commit()
+    fields = finalise_fields(other.id, budget_line_id=line.id, fee="700.00")
+    flashed(client, post_step(client, other.id, "finalise", **fields))
+    before = record(ended.match_id)
+
+    page = edit_agreement(client, ended, status="active")
+
+    assert (
+        f"Status: the agreement with {ended.mentor.alias_code} cannot become "
+        "active: its fee of 400.00 EUR does not fit the budget line"
+    ) in page
+    assert "where 700.00 of its 1,000.00 is committed already, leaving 300.00" in page
+    assert record(ended.match_id) == before
+    assert db.session.get(Agreement, ended.id).status == "ended early"
+
+
+def test_a_status_change_shows_in_the_audit_trail_for_an_administrator(client, auth):
+    facilitator = auth.make_user("facilitator", name="Farida Osei")
+    auth.login(facilitator.email)
+    agreement = finalised(client, facilitator, make_mentor(db.session))
+
+    page = edit_agreement(client, agreement, status="completed", sessions_planned="8")
+    auth.logout()
+    auth.login_as("administrator")
+    trail = client.get(
+        "/admin/audit_event/?flt0_0=Agreement", follow_redirects=True
+    ).get_data(as_text=True)
+
+    assert "Record was successfully saved." in page
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", trail, re.S)
+    cells = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip() for row in rows]
+    assert any(
+        "Farida Osei" in row and "change status" in row and "active completed" in row
+        for row in cells
+    ), cells
+    assert any(
+        "Farida Osei" in row and "sessions planned from 6 to 8" in row for row in cells
+    ), cells
+
+
 # The documents each match links to.
 
 

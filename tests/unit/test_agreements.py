@@ -31,6 +31,7 @@ from plp.services.agreements import (
     finalise_agreement,
     lines_for_match,
 )
+from plp.services.audit import act_as
 from tests.unit.factories import (
     make_agreement,
     make_budget,
@@ -476,3 +477,224 @@ def test_an_agreement_is_refused_for_a_programme_on_hold(
     session.expire_all()
     assert accepted.state == M.ACCEPTED
     assert written(session) == before
+
+
+# An agreement brought back into commitment: its fee must fit again.
+
+
+def ended_early(session, actor, match, fee) -> Agreement:
+    """Finalise a match with a fee, then end its agreement early."""
+    agreement = finalise(session, actor, match, fee=fee)
+    agreement.status = AgreementStatus.ENDED
+    session.commit()
+    return agreement
+
+
+def another_accepted(session, match) -> Match:
+    """Make a second accepted match of the same programme, with another mentor."""
+    other = make_match(session, match.programme, make_mentor(session))
+    session.commit()
+    return other
+
+
+def cut_budget(session, match, amount: str) -> None:
+    session.add(
+        BudgetRevision(
+            budget=match.programme.budget,
+            amount_change=Decimal(amount),
+            reason="Funder pulled out",
+            approved_by=make_user(session, Role.FINANCE),
+            approved_on=date(2026, 3, 1),
+        )
+    )
+    session.commit()
+
+
+def refused_change(session, agreement, status) -> str:
+    """Change an agreement's status, expecting a refusal; return its message."""
+    agreement.status = status
+    with pytest.raises(RuleBroken) as refused:
+        session.commit()
+    session.rollback()
+    return str(refused.value)
+
+
+def test_reactivating_beyond_the_lines_room_is_refused_with_the_figures(
+    session, facilitator, accepted
+):
+    ended = ended_early(session, facilitator, accepted, "400.00")
+    finalise(session, facilitator, another_accepted(session, accepted), fee="300.00")
+    before = written(session)
+
+    message = refused_change(session, ended, AgreementStatus.ACTIVE)
+
+    mentor = accepted.mentor
+    assert message == (
+        f"Status: the agreement with {mentor.alias_code} cannot become active: "
+        "its fee of 400.00 GBP does not fit the budget line 'Line 1', where "
+        "300.00 of its 600.00 is committed already, leaving 300.00. Revise the "
+        "line first, or end another agreement it pays for."
+    )
+    assert mentor.name not in message
+    session.expire_all()
+    assert ended.status == AgreementStatus.ENDED
+    assert written(session) == before
+
+
+def test_reactivating_beyond_the_budgets_room_is_refused_with_the_figures(
+    session, facilitator, accepted
+):
+    ended = ended_early(session, facilitator, accepted, "250.00")
+    cut_budget(session, accepted, "-700.00")
+    finalise(session, facilitator, another_accepted(session, accepted), fee="100.00")
+    before = written(session)
+
+    message = refused_change(session, ended, AgreementStatus.ACTIVE)
+
+    assert message == (
+        f"Status: the agreement with {accepted.mentor.alias_code} cannot become "
+        f"active: its fee of 250.00 GBP does not fit the budget of "
+        f"{accepted.programme.reference}, where 100.00 of its 300.00 is committed "
+        "already, leaving 200.00. Revise the budget first, or end another "
+        "agreement it pays for."
+    )
+    session.expire_all()
+    assert ended.status == AgreementStatus.ENDED
+    assert written(session) == before
+
+
+def test_completing_an_agreement_ended_early_commits_its_fee_again(
+    session, facilitator, accepted
+):
+    ended = ended_early(session, facilitator, accepted, "400.00")
+    finalise(session, facilitator, another_accepted(session, accepted), fee="300.00")
+
+    message = refused_change(session, ended, AgreementStatus.COMPLETED)
+
+    assert message.startswith(
+        f"Status: the agreement with {accepted.mentor.alias_code} cannot become "
+        "completed: its fee of 400.00 GBP does not fit the budget line 'Line 1'"
+    )
+
+
+def test_reactivating_within_the_room_left_is_allowed(session, facilitator, accepted):
+    ended = ended_early(session, facilitator, accepted, "300.00")
+    finalise(session, facilitator, another_accepted(session, accepted), fee="300.00")
+
+    ended.status = AgreementStatus.ACTIVE
+    session.commit()
+
+    assert committed_on_line(session, line_of(accepted).id) == Decimal("600.00")
+
+
+def test_a_completed_agreement_made_active_again_commits_nothing_new(
+    session, facilitator, accepted
+):
+    completed = finalise(session, facilitator, accepted, fee="400.00")
+    completed.status = AgreementStatus.COMPLETED
+    session.commit()
+    cut_budget(session, accepted, "-900.00")
+
+    completed.status = AgreementStatus.ACTIVE
+    session.commit()
+
+    assert committed_on_programme(session, accepted.programme_id) == Decimal("400.00")
+
+
+def test_raising_a_fee_beyond_the_room_left_is_refused(session, facilitator, accepted):
+    agreement = finalise(session, facilitator, accepted, fee="400.00")
+
+    agreement.fee = Decimal("600.01")
+    with pytest.raises(RuleBroken) as refused:
+        session.commit()
+
+    assert str(refused.value) == (
+        f"Fee: the agreement with {accepted.mentor.alias_code} cannot commit more: "
+        "its fee of 600.01 GBP does not fit the budget line 'Line 1', where 0.00 "
+        "of its 600.00 is committed already, leaving 600.00. Revise the line "
+        "first, or end another agreement it pays for."
+    )
+
+
+# Changes to an agreement after finalising, in the audit trail.
+
+
+def trail_of(session, agreement) -> list[tuple]:
+    """Return who did what to an agreement after finalising it, oldest first."""
+    query = (
+        select(AuditEvent)
+        .where(
+            AuditEvent.entity_type == "Agreement",
+            AuditEvent.entity_id == agreement.id,
+            AuditEvent.action != "finalise",
+        )
+        .order_by(AuditEvent.id)
+    )
+    return [
+        (event.actor, event.action, event.from_state, event.to_state, event.note)
+        for event in session.execute(query).scalars()
+    ]
+
+
+def test_a_status_change_is_audited_with_who_from_and_to(
+    session, facilitator, accepted
+):
+    agreement = finalise(session, facilitator, accepted)
+    act_as(session, facilitator)
+
+    agreement.status = AgreementStatus.ENDED
+    session.commit()
+
+    assert trail_of(session, agreement) == [
+        (facilitator, "change status", "active", "ended early", None)
+    ]
+
+
+def test_a_change_of_sessions_or_dates_is_audited_with_both_values(
+    session, facilitator, accepted
+):
+    agreement = finalise(session, facilitator, accepted, start_date="2026-06-01")
+    act_as(session, facilitator)
+
+    agreement.sessions_planned = 8
+    agreement.end_date = date(2026, 12, 31)
+    session.commit()
+
+    assert trail_of(session, agreement) == [
+        (
+            facilitator,
+            "change terms",
+            None,
+            None,
+            "sessions planned from 6 to 8; end date from none to 2026-12-31",
+        )
+    ]
+
+
+def test_each_change_is_audited_once_and_an_unchanged_save_not_at_all(
+    session, facilitator, accepted
+):
+    agreement = finalise(session, facilitator, accepted)
+    act_as(session, facilitator)
+
+    agreement.status = AgreementStatus.COMPLETED
+    session.commit()
+    agreement.status = AgreementStatus.COMPLETED
+    agreement.sessions_planned = 6
+    session.commit()
+
+    assert [event[1:4] for event in trail_of(session, agreement)] == [
+        ("change status", "active", "completed")
+    ]
+
+
+def test_a_refused_reactivation_leaves_no_trace_in_the_trail(
+    session, facilitator, accepted
+):
+    ended = ended_early(session, facilitator, accepted, "400.00")
+    finalise(session, facilitator, another_accepted(session, accepted), fee="300.00")
+    before = trail_of(session, ended)
+
+    refused_change(session, ended, AgreementStatus.ACTIVE)
+
+    assert trail_of(session, ended) == before

@@ -1259,6 +1259,39 @@ def test_ending_an_agreement_frees_a_place(session):
     assert count_rows(session, Agreement) == 2
 
 
+def test_reactivating_an_agreement_over_capacity_is_refused(session):
+    mentor = make_mentor(session, capacity=1)
+    ended = make_agreement(
+        session, make_programme(session), mentor, AgreementStatus.ENDED
+    )
+    make_agreement(session, make_programme(session), mentor)
+    session.commit()
+
+    ended.status = AgreementStatus.ACTIVE
+    with pytest.raises(RuleBroken) as refused:
+        session.flush()
+
+    assert str(refused.value) == (
+        f"{mentor.alias_code} is at capacity (1 active agreement at most): end "
+        "one of their agreements or raise their capacity first."
+    )
+    assert mentor.name not in str(refused.value)
+
+
+def test_reactivating_an_agreement_within_capacity_is_allowed(session):
+    mentor = make_mentor(session, capacity=2)
+    ended = make_agreement(
+        session, make_programme(session), mentor, AgreementStatus.ENDED
+    )
+    make_agreement(session, make_programme(session), mentor)
+    session.commit()
+
+    ended.status = AgreementStatus.ACTIVE
+    session.commit()
+
+    assert ended.status == AgreementStatus.ACTIVE
+
+
 def test_a_new_mentor_gets_the_default_capacity(session):
     mentor = Mentor(
         name="Mentor", email="mentor@example.net", roles_offered=RolesOffered.MENTOR
