@@ -25,6 +25,7 @@ from plp.models import (
     Programme,
 )
 from plp.services.accounts import create_user
+from tests.unit.factories import make_programme
 
 DATA = Path(__file__).parents[1] / "data"
 SAMPLE = DATA / "sample-school.xlsx"
@@ -430,9 +431,11 @@ def test_capacity_below_active_agreements_is_refused(session, admin, tmp_path):
     import_workbook(session, SAMPLE, admin)
     kwame = mentor_named(session, "kwame.mb@mentors.example.org")
     imported = session.execute(select(Match).where(Match.mentor == kwame)).scalar_one()
-    added = Match(
-        programme=imported.programme, mentor=kwame, role="coach", state="agreed"
-    )
+    # A second agreement, with another client: one programme has one open
+    # match with a mentor at most.
+    elsewhere = make_programme(session)
+    added = Match(programme=elsewhere, mentor=kwame, role=imported.role, state="agreed")
+    session.add(added)
     for match in (imported, added):
         session.add(
             Agreement(
