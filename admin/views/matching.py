@@ -37,6 +37,7 @@ from plp.services.agreements import (
     line_limit,
     lines_for_match,
 )
+from plp.services.audit import record_event
 
 logger = logging.getLogger(__name__)
 
@@ -128,10 +129,15 @@ class MatchView(SchoolModelView):
     details_template = "admin/match_details.html"
 
     def on_model_change(self, form, model, is_created):
-        """Start every new match at the first step of the workflow."""
+        """Start every new match at the first step of the workflow, audited."""
         super().on_model_change(form, model, is_created)
         if is_created:
             model.state = M.SHORTLISTED
+            actor = current_user._get_current_object()
+            note = "added by hand, not from a shortlist"
+            record_event(
+                db.session, actor, model, "shortlisted", None, M.SHORTLISTED, note
+            )
 
     def delete_model(self, model) -> bool:
         """Delete a match only while it is shortlisted, and audit the deletion."""
