@@ -452,6 +452,41 @@ def test_capacity_below_active_agreements_is_refused(session, admin, tmp_path):
     ]
 
 
+def with_match_row(tmp_path, role: str, state: str) -> Path:
+    """Add to the sample a second match of Søren with Lukas's programme."""
+    edits = {
+        ("Matches", "A8"): "lukas.b@clients.example.org",
+        ("Matches", "B8"): "soren.kh@mentors.example.org",
+        ("Matches", "C8"): role,
+        ("Matches", "D8"): state,
+    }
+    return edited_sample(tmp_path, edits)
+
+
+def test_a_second_open_match_of_one_mentor_and_programme_is_refused(
+    session, admin, tmp_path
+):
+    problems = refused_writing_nothing(
+        session, with_match_row(tmp_path, "coach", "shortlisted"), admin
+    )
+
+    assert len(problems) == 1
+    assert problems[0].startswith("Matches row 8: Mentor: M-")
+    assert "is already matched with PLP-" in problems[0]
+    assert "(proposed); open that match instead." in problems[0]
+    assert "Søren" not in problems[0]
+
+
+def test_an_ended_match_beside_an_open_one_is_imported_as_history(
+    session, admin, tmp_path
+):
+    import_workbook(session, with_match_row(tmp_path, "coach", "withdrawn"), admin)
+
+    soren = mentor_named(session, "soren.kh@mentors.example.org")
+    states = session.scalars(select(Match.state).where(Match.mentor == soren)).all()
+    assert sorted(states) == [MatchState.PROPOSED, MatchState.WITHDRAWN]
+
+
 # The broken School
 
 
