@@ -33,6 +33,8 @@ from plp.enums import (
     ConsentDecision,
     ConsentSide,
     MatchState,
+    PeerRole,
+    RolesOffered,
 )
 from plp.enums import ProgrammeStatus as Status
 from plp.errors import InvalidValue, RecordInUse, RuleBroken
@@ -94,6 +96,14 @@ _INSTEAD_OF_DELETING = {
     Programme: "Withdraw the programme instead.",
     Match: "End the match instead: mark it declined, withdrawn or expired.",
 }
+
+# Why a match past the shortlist stays. It names no side and counts no one's
+# word: before disclosure that would tell one side what the other decided.
+MATCH_KEPT = (
+    "only a shortlisted match that was never proposed can be deleted. A match "
+    "that went further stays on the record: decline or withdraw it instead "
+    "while it is open."
+)
 
 # The states an introduction passes through, in order, and those that end it.
 MATCH_PROGRESSION = (
@@ -160,6 +170,7 @@ class PendingChanges:
         self.mentors: dict[int, Mentor] = {}
         self.mentor_ids: set[int] = set()
         self.commitments: dict[int, Agreement] = {}
+        self.new_matches: list[Match] = []
         self._children: dict[tuple, dict] = {}
         self._stored: dict[type, set] = {}
 
@@ -238,6 +249,7 @@ def _check_pending_changes(session: Session, flush_context, instances) -> None:
         _check_agendas(pending)
         _check_capacities(pending)
         _check_commitments(pending)
+        _check_new_matches(pending)
 
 
 @cache
@@ -498,6 +510,22 @@ def _check_deletable(pending: PendingChanges, obj) -> None:
         budget = obj.budget
         if budget not in pending.deleted and was_agreed_before(budget):
             raise RuleBroken(_lines_fixed_message(pending, budget))
+    if isinstance(obj, Match) and not match_is_deletable(pending.session, obj):
+        raise RuleBroken(f"This match cannot be deleted: {MATCH_KEPT}")
+
+
+def match_is_deletable(session: Session, match: Match) -> bool:
+    """Tell whether a stored match is still only a shortlisted name.
+
+    Nothing about it went out and no side's word is recorded, so deleting it
+    takes nothing from the record of an introduction.
+    """
+    if stored_value(match, "state") != MatchState.SHORTLISTED:
+        return False
+    if stored_value(match, "proposed_at") is not None:
+        return False
+    query = select(Consent.id).where(Consent.match_id == match.id).limit(1)
+    return session.execute(query).first() is None
 
 
 def _in_use_message(obj, dependants: dict[str, int]) -> str:
@@ -1281,6 +1309,186 @@ def _check_no_refusal(match: Match) -> None:
                 f"State: the {side} side's consent is {decision}; the names "
                 "cannot be disclosed without both sides' consent."
             )
+
+
+# Who may be matched with a programme. Shortlists leave out the same mentors
+# for the same reasons, so that a candidate offered can always be added.
+
+# A match in one of these states keeps its mentor in play for the programme:
+# a second match of the two would be a duplicate.
+MATCH_STATES_IN_PLAY = MATCH_PROGRESSION
+# A declined match means one side said no: that mentor is not approached for
+# the programme again. A withdrawn or expired one leaves them approachable.
+MATCH_STATES_NOT_RETRIED = (MatchState.DECLINED,)
+
+# Why a mentor may not be matched with a programme, in the order checked.
+DO_NOT_APPROACH = "marked do not approach"
+ALREADY_MATCHED = "already matched with this programme"
+DECLINED_BEFORE = "declined with this programme before"
+ROLE_NOT_OFFERED = "does not offer the role"
+
+# How a message names what a role means for the client.
+ROLE_WORK = {PeerRole.MENTOR: "mentoring", PeerRole.COACH: "coaching"}
+
+
+def why_not_approachable(do_not_approach: bool, states: Iterable) -> str | None:
+    """Say why a mentor may not be matched with a programme, or return None.
+
+    `states` are those of the mentor's other matches with the programme.
+    """
+    states = set(states)
+    if do_not_approach:
+        return DO_NOT_APPROACH
+    if states.intersection(MATCH_STATES_IN_PLAY):
+        return ALREADY_MATCHED
+    if states.intersection(MATCH_STATES_NOT_RETRIED):
+        return DECLINED_BEFORE
+    return None
+
+
+def offers_role(roles_offered: RolesOffered | None, role: PeerRole) -> bool:
+    """Tell whether a mentor offering these roles takes this one."""
+    return roles_offered in (RolesOffered.BOTH, role)
+
+
+@rule(Match)
+def _match_approaches_whom_it_may(pending: PendingChanges, match: Match) -> None:
+    state = value_of(match, "state")
+    if state in MATCH_STATES_ENDED:
+        # An ended introduction, such as one imported as history, approaches
+        # nobody now.
+        return
+    if is_new(match):
+        # Checked with every other new match at the end of the flush, so that
+        # two of one mentor and programme in one flush are seen too.
+        pending.new_matches.append(match)
+        return
+    approached = changed(match, "state") and state != MatchState.SHORTLISTED
+    if approached and stored_value(match, "state") == MatchState.SHORTLISTED:
+        # Proposing is the moment the mentor is approached.
+        mentor = resolve(pending.session, match, "mentor", "mentor_id", Mentor)
+        if mentor is not None and mentor.do_not_approach:
+            programme = _programme_of(pending, match)
+            raise RuleBroken(_not_approachable(DO_NOT_APPROACH, mentor, programme))
+    if changed(match, "role"):
+        mentor = resolve(pending.session, match, "mentor", "mentor_id", Mentor)
+        _check_role_offered(mentor, value_of(match, "role"))
+
+
+def _check_new_matches(pending: PendingChanges) -> None:
+    """Refuse new matches with a mentor the programme may not approach."""
+    if not pending.new_matches:
+        return
+    mentors = _mentors_of(pending, pending.new_matches)
+    states = _states_by_pair(pending)
+
+    for match in pending.new_matches:
+        mentor = mentors.get(_key_of(parent_ref(match, "mentor", "mentor_id")))
+        if mentor is None:
+            continue
+        pair = _pair_of(match)
+        others = [state for other, state in states.get(pair, ()) if other is not match]
+        reason = why_not_approachable(mentor.do_not_approach, others)
+        if reason:
+            programme = _programme_of(pending, match)
+            raise RuleBroken(_not_approachable(reason, mentor, programme, others))
+        _check_role_offered(mentor, value_of(match, "role"))
+
+
+def _check_role_offered(mentor: Mentor | None, role: PeerRole | None) -> None:
+    if mentor is None or role is None or offers_role(mentor.roles_offered, role):
+        return
+    offered = mentor.roles_offered
+    offered_work = ROLE_WORK.get(offered, offered)
+    raise RuleBroken(
+        f"Role: {_alias(mentor)} does not offer {ROLE_WORK[PeerRole(role)]}; "
+        f"they offer {offered_work} only."
+    )
+
+
+def _not_approachable(reason: str, mentor, programme, states=()) -> str:
+    alias, name = _alias(mentor), _name(programme)
+    if reason == DO_NOT_APPROACH:
+        return f"Mentor: {alias} is marked do not approach; nobody may approach them."
+    if reason == ALREADY_MATCHED:
+        listed = ", ".join(sorted({s for s in states if s in MATCH_STATES_IN_PLAY}))
+        return (
+            f"Mentor: {alias} is already matched with {name} ({listed}); open "
+            "that match instead."
+        )
+    return (
+        f"Mentor: {alias} has a declined match with {name}; they are not "
+        "approached for it again."
+    )
+
+
+def _alias(mentor: Mentor) -> str:
+    return mentor.alias_code or "the new mentor"
+
+
+def _key_of(ref):
+    """Return what identifies a referred record: its id, or the new object."""
+    if isinstance(ref, Base):
+        # The identity, not the id: reading an expired record's id reloads it.
+        identity = inspect(ref).identity
+        return identity[0] if identity else ref
+    return ref
+
+
+def _pair_of(match: Match) -> tuple:
+    return (
+        _key_of(parent_ref(match, "programme", "programme_id")),
+        _key_of(parent_ref(match, "mentor", "mentor_id")),
+    )
+
+
+def _mentors_of(pending: PendingChanges, matches: list[Match]) -> dict:
+    """Return the mentors of these matches by key, those stored in one query."""
+    found = {}
+    missing = set()
+    for match in matches:
+        ref = parent_ref(match, "mentor", "mentor_id")
+        key = _key_of(ref)
+        if isinstance(ref, Mentor) and "do_not_approach" in ref.__dict__:
+            found[key] = ref
+        elif key is not None:
+            # Known by id only, or expired since a commit: loaded together.
+            missing.add(key)
+    missing = sorted(missing - set(found))
+    for start in range(0, len(missing), _CHUNK):
+        query = select(Mentor).where(Mentor.id.in_(missing[start : start + _CHUNK]))
+        for mentor in pending.session.execute(query).scalars():
+            found[mentor.id] = mentor
+    return found
+
+
+def _states_by_pair(pending: PendingChanges) -> dict[tuple, list]:
+    """Return, by programme and mentor, each match of the two and its state.
+
+    Matches this flush adds or changes count as the session holds them; the
+    database is asked only about programmes and mentors already stored.
+    """
+    pairs = {_pair_of(match) for match in pending.new_matches}
+    stored_pairs = {pair for pair in pairs if all(isinstance(key, int) for key in pair)}
+    in_session = pending.stored_ids_in_session(Match)
+    by_pair: dict[tuple, list] = defaultdict(list)
+
+    programme_ids = sorted({programme_id for programme_id, _ in stored_pairs})
+    for start in range(0, len(programme_ids), _CHUNK):
+        query = select(Match.id, Match.programme_id, Match.mentor_id, Match.state)
+        query = query.where(
+            Match.programme_id.in_(programme_ids[start : start + _CHUNK])
+        )
+        for match_id, programme_id, mentor_id, state in pending.session.execute(query):
+            pair = (programme_id, mentor_id)
+            if pair in stored_pairs and match_id not in in_session:
+                by_pair[pair].append((match_id, state))
+
+    for match in pending.changed_of(Match):
+        pair = _pair_of(match)
+        if pair in pairs:
+            by_pair[pair].append((match, value_of(match, "state")))
+    return by_pair
 
 
 @rule(SeminarEnrolment)

@@ -338,8 +338,10 @@ class StaleRecordSeen(Exception):
 class ScopedAjaxLoader(QueryAjaxModelLoader):
     """Look related records up for a form, only among those the user may see.
 
-    The option `where` narrows the rows further (for example, leaving out
-    mentors who must not be approached).
+    The option `where` narrows the rows offered further (for example, leaving
+    out mentors who must not be approached). A record posted by id outside it
+    is left to the rules, which refuse it saying why; the user's scope holds
+    for both.
     """
 
     @classmethod
@@ -361,8 +363,9 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         wanted = record_id(pk)
         if wanted is None:
             return None
+        query = scope_to_user(super().get_query(), self.model)
         with db.session.no_autoflush:
-            return self.get_query().filter(self.model.id == wanted).one_or_none()
+            return query.filter(self.model.id == wanted).one_or_none()
 
 
 def _refuse_unknown_rows(list_url: str):

@@ -5,7 +5,9 @@ forms, search, sort, filters and the mentor picker alike.
 
 A match moves only through the workflow's steps (`plp.services.matching`):
 the "Next steps" panel on its details page and the list's bulk actions call
-them; no form, inline edit or bulk delete sets its state.
+them; no form, inline edit or bulk delete sets its state. Only a shortlisted
+match never proposed can be deleted, singly or in bulk, and the deletion is
+audited; anything later is declined or withdrawn instead.
 """
 
 import logging
@@ -35,6 +37,7 @@ from plp.services.agreements import (
     line_limit,
     lines_for_match,
 )
+from plp.services.audit import record_event
 from plp.values import record_id
 
 logger = logging.getLogger(__name__)
@@ -78,7 +81,8 @@ class MatchView(SchoolModelView):
     """Introductions between a programme's client and a mentor or coach.
 
     The state is shown but never set here: the matching workflow moves it.
-    A new match starts shortlisted.
+    A new match starts shortlisted; the rules refuse a mentor the programme
+    may not approach, whichever way the form is posted.
     """
 
     read_roles = (*MATCHERS, Role.COORDINATOR)
@@ -126,10 +130,36 @@ class MatchView(SchoolModelView):
     details_template = "admin/match_details.html"
 
     def on_model_change(self, form, model, is_created):
-        """Start every new match at the first step of the workflow."""
+        """Start every new match at the first step of the workflow, audited."""
         super().on_model_change(form, model, is_created)
         if is_created:
             model.state = M.SHORTLISTED
+            actor = current_user._get_current_object()
+            note = "added by hand, not from a shortlist"
+            record_event(
+                db.session, actor, model, "shortlisted", None, M.SHORTLISTED, note
+            )
+
+    def delete_model(self, model) -> bool:
+        """Delete a match only while it is shortlisted, and audit the deletion."""
+        return self._delete([model.id]) > 0
+
+    @action("delete", "Delete", "Delete every selected match? All of them, or none.")
+    def action_delete(self, ids):
+        """Delete the selected shortlisted matches, all of them or none."""
+        deleted = self._delete([record_id(i) for i in ids])
+        if deleted:
+            flash(f"Deleted {deleted} shortlisted matches.", "success")
+
+    def _delete(self, match_ids: list[int | None]) -> int:
+        try:
+            return matching.delete_shortlisted(
+                db.session, current_user._get_current_object(), match_ids
+            )
+        except DomainError as refusal:
+            db.session.rollback()
+            flash(str(refusal), "error")
+            return 0
 
     def render(self, template, **kwargs):
         """Give a match's details the steps the signed-in user may take now."""

@@ -17,7 +17,13 @@ from plp.enums import MatchState as M
 from plp.errors import DomainError, InvalidValue, NotPermitted, TransitionRefused
 from plp.models import Consent, Match, User
 from plp.permissions import may_manage_programme, scope_query
-from plp.rules import BEFORE_DISCLOSURE, MATCH_PROGRESSION, MATCH_STATES_ENDED
+from plp.rules import (
+    BEFORE_DISCLOSURE,
+    MATCH_KEPT,
+    MATCH_PROGRESSION,
+    MATCH_STATES_ENDED,
+    match_is_deletable,
+)
 from plp.services.audit import record_event
 from plp.values import record_id
 
@@ -37,6 +43,9 @@ BULK_STEPS = ("propose", "hold_interview", "invite", "accept")
 
 # Roles that take part in matching at all; each is limited further below.
 MATCHING_ROLES = (Role.ADMINISTRATOR, Role.FACILITATOR, Role.COORDINATOR)
+
+# Roles that shortlist, and so may take a shortlisted match off again.
+DELETING_ROLES = (Role.ADMINISTRATOR, Role.FACILITATOR)
 
 # What has to happen for a match to move on from each state.
 NEXT_ACTION = {
@@ -351,6 +360,53 @@ def take_step_for_all(
     commit_change(session, change)
     logger.info("user %s took step %s for matches %s", actor.id, step_name, match_ids)
     return list(matches)
+
+
+def delete_shortlisted(session: Session, actor: User, match_ids: list) -> int:
+    """Delete shortlisted matches never proposed, all of them or none; count them.
+
+    Each deletion is written to the audit trail. A match that went further
+    stays on the record and is declined or withdrawn instead. Ids outside the
+    actor's scope are counted, never named.
+    """
+    if actor.role not in DELETING_ROLES:
+        raise NotPermitted(f"A {actor.role} may not delete matches.")
+    wanted = {match_id for match_id in match_ids if match_id is not None}
+    if not wanted:
+        raise TransitionRefused("Deleting needs at least one match selected.")
+    query = scope_query(select(Match).where(Match.id.in_(wanted)), Match, actor)
+    query = query.order_by(Match.id).with_for_update()
+    matches = session.execute(query).scalars().all()
+
+    kept = [match for match in matches if not match_is_deletable(session, match)]
+    unseen = len(wanted) - len(matches)
+    if kept or unseen:
+        raise TransitionRefused(_deletion_refusal(kept, unseen, len(wanted)))
+
+    def change() -> None:
+        for match in matches:
+            note = "deleted while shortlisted; it was never proposed"
+            record_event(session, actor, match, "deleted", match.state, None, note)
+            session.delete(match)
+
+    commit_change(session, change)
+    logger.info("user %s deleted shortlisted matches %s", actor.id, sorted(wanted))
+    return len(matches)
+
+
+def _deletion_refusal(kept: list[Match], unseen: int, selected: int) -> str:
+    if selected == 1 and kept:
+        return f"This match cannot be deleted: {MATCH_KEPT}"
+    if selected == 1:
+        return "This match is not yours to delete."
+    refusals = ["Nothing was deleted."]
+    if kept:
+        listing = ", ".join(str(match) for match in kept)
+        refusals.append(f"{listing} cannot be deleted: {MATCH_KEPT}")
+    if unseen:
+        verb = "is" if unseen == 1 else "are"
+        refusals.append(f"{unseen} of the selected matches {verb} not yours to delete.")
+    return " ".join(refusals)
 
 
 def refusal_reason(step: MatchStep, state: M) -> str:

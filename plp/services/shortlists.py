@@ -41,6 +41,16 @@ from plp.models import (
     User,
 )
 from plp.permissions import scope_query
+from plp.rules import (
+    ALREADY_MATCHED,
+    DECLINED_BEFORE,
+    DO_NOT_APPROACH,
+    MATCH_STATES_IN_PLAY,
+    ROLE_NOT_OFFERED,
+    ROLE_WORK,
+    offers_role,
+    why_not_approachable,
+)
 from plp.services.audit import record_event
 from plp.values import record_id, split_list
 from plp.vocabulary import REGIONS
@@ -67,25 +77,14 @@ SHORTLIST_ROLES = (Role.ADMINISTRATOR, Role.FACILITATOR)
 ENDED_PROGRAMMES = (ProgrammeStatus.COMPLETED, ProgrammeStatus.WITHDRAWN)
 
 # A match in one of these states means the mentor is already in play for the
-# programme; a declined one means they, or the client, said no to it.
-MATCHED_STATES = (
-    MatchState.SHORTLISTED,
-    MatchState.PROPOSED,
-    MatchState.DISCLOSED,
-    MatchState.INTERVIEW,
-    MatchState.INVITED,
-    MatchState.ACCEPTED,
-    MatchState.AGREED,
-)
+# programme. The reasons shared with the rules every new match obeys are
+# defined there (`plp.rules`), so that a candidate offered can be added.
+MATCHED_STATES = MATCH_STATES_IN_PLAY
 
 # Why a pool member is left off a shortlist, checked in this order: each is
 # counted under the first reason that applies.
-DO_NOT_APPROACH = "marked do not approach"
-ALREADY_MATCHED = "already matched with this programme"
-DECLINED_BEFORE = "declined with this programme before"
 UNAVAILABLE = "unavailable"
 NO_FREE_CAPACITY = "no free capacity"
-ROLE_NOT_OFFERED = "does not offer the role"
 EXCLUSION_REASONS = (
     DO_NOT_APPROACH,
     ALREADY_MATCHED,
@@ -94,9 +93,6 @@ EXCLUSION_REASONS = (
     NO_FREE_CAPACITY,
     ROLE_NOT_OFFERED,
 )
-
-# How a reason names what a role means for the client.
-ROLE_WORK = {PeerRole.MENTOR: "mentoring", PeerRole.COACH: "coaching"}
 
 MOST_CANDIDATES = 200
 
@@ -123,7 +119,7 @@ class PoolMember:
 
     def offers(self, role: PeerRole) -> bool:
         """Tell whether the mentor is willing to take this role."""
-        return self.roles_offered in (RolesOffered.BOTH, role)
+        return offers_role(self.roles_offered, role)
 
 
 @dataclass(frozen=True)
@@ -373,12 +369,9 @@ def free_places(session: Session, mentor_ids: list[int]) -> dict[int, int]:
 
 def exclusion_reason(member: PoolMember, states, role: PeerRole | None) -> str | None:
     """Say why a pool member cannot be shortlisted, or return None."""
-    if member.do_not_approach:
-        return DO_NOT_APPROACH
-    if any(state in MATCHED_STATES for state in states):
-        return ALREADY_MATCHED
-    if MatchState.DECLINED in states:
-        return DECLINED_BEFORE
+    reason = why_not_approachable(member.do_not_approach, states)
+    if reason:
+        return reason
     if member.availability == Availability.UNAVAILABLE:
         return UNAVAILABLE
     if member.free_places <= 0:
@@ -557,7 +550,6 @@ def add_candidate_to_matches(
             f"Role: say whether {mentor.alias_code} is to be shortlisted as mentor "
             "or as coach."
         )
-    _check_may_add(session, programme, mentor, role)
     match = Match(
         programme=programme,
         mentor=mentor,
@@ -583,31 +575,6 @@ def add_candidate_to_matches(
         match.id,
     )
     return match
-
-
-def _check_may_add(session, programme, mentor, role: PeerRole) -> None:
-    alias = mentor.alias_code
-    if mentor.do_not_approach:
-        raise RuleBroken(
-            f"{alias} is marked do not approach; nobody may approach them."
-        )
-    if mentor.roles_offered not in (RolesOffered.BOTH, role):
-        raise RuleBroken(
-            f"Role: {alias} does not offer {ROLE_WORK[role]}; they offer "
-            f"{mentor.roles_offered}."
-        )
-    states = _programme_match_states(session, programme.id).get(mentor.id, set())
-    matched = sorted(state.value for state in states if state in MATCHED_STATES)
-    if matched:
-        raise RuleBroken(
-            f"{alias} is already matched with {programme.reference} "
-            f"({', '.join(matched)}); open that match instead."
-        )
-    if MatchState.DECLINED in states:
-        raise RuleBroken(
-            f"{alias} has a declined match with {programme.reference}; they are "
-            "not approached for it again."
-        )
 
 
 # Looking records up within the actor's scope

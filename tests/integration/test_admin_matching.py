@@ -16,8 +16,8 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from admin.extensions import db
-from plp.enums import ConsentSide, MatchState, Role
-from plp.models import Agreement, AuditEvent, Consent, Match
+from plp.enums import ConsentSide, MatchState, Priority, Role, RolesOffered
+from plp.models import Agreement, AuditEvent, Consent, Match, Need, NeedsAssessment
 from tests.integration import factories
 from tests.integration.conftest import csrf_token
 from tests.integration.factories import (
@@ -809,3 +809,196 @@ def test_ending_after_disclosure_shows_the_reason_as_written(client, auth):
     details = client.get(f"/admin/match/details/?id={match_id}").get_data(as_text=True)
 
     assert OWN_WORDS in html.unescape(details)
+
+
+# Making a match by hand: the shortlist's exclusions hold for a posted form too.
+
+
+def post_new_match(client, programme, mentor, role="mentor", need=None) -> str:
+    """Post the new-match form by hand, as a crafted request would."""
+    data = {
+        "csrf_token": csrf_token(client, "/admin/match/new/"),
+        "programme": str(programme.id),
+        "mentor": str(mentor.id),
+        "need": str(need.id) if need else "__None",
+        "role": role,
+    }
+    response = client.post("/admin/match/new/", data=data)
+    if response.status_code == 302:
+        response = client.get(response.headers["Location"])
+    return html.unescape(re.sub(r"\s+", " ", response.get_data(as_text=True)))
+
+
+def count_matches() -> int:
+    db.session.expire_all()
+    return db.session.execute(select(func.count(Match.id))).scalar_one()
+
+
+def _marked(programme):
+    return make_mentor(db.session, do_not_approach=True), "is marked do not approach"
+
+
+def _matched(programme):
+    mentor = make_mentor(db.session)
+    make_match_at(db.session, programme, mentor, MatchState.PROPOSED)
+    return mentor, f"is already matched with {programme.reference} (proposed)"
+
+
+def _declined(programme):
+    mentor = make_mentor(db.session)
+    make_match_at(db.session, programme, mentor, MatchState.DECLINED)
+    return mentor, f"has a declined match with {programme.reference}"
+
+
+def _coach_only(programme):
+    mentor = make_mentor(db.session, roles_offered=RolesOffered.COACH)
+    return mentor, "does not offer mentoring; they offer coaching only"
+
+
+@pytest.mark.parametrize("make_mentor_for", [_marked, _matched, _declined, _coach_only])
+def test_a_posted_new_match_with_a_mentor_out_of_reach_is_refused(
+    client, auth, make_mentor_for
+):
+    facilitator = auth.login_as("facilitator")
+    programme = make_programme(db.session, facilitator)
+    mentor, refusal = make_mentor_for(programme)
+    db.session.commit()
+    alias, name, before = mentor.alias_code, mentor.name, count_matches()
+
+    page = post_new_match(client, programme, mentor)
+
+    assert f"{alias} {refusal}" in page
+    assert name not in page
+    assert count_matches() == before
+
+
+def test_a_posted_new_match_for_another_programmes_need_is_refused(client, auth):
+    facilitator = auth.login_as("facilitator")
+    programme = make_programme(db.session, facilitator)
+    stranger = make_programme(db.session, facilitator)
+    need = Need(area="Coalition building", priority=Priority.HIGH)
+    db.session.add(NeedsAssessment(programme=stranger, needs=[need]))
+    mentor = make_mentor(db.session)
+    db.session.commit()
+
+    page = post_new_match(client, programme, mentor, need=need)
+
+    assert (
+        f"Need: {stranger.reference} · Coalition building (high) belongs to "
+        f"another programme; choose one of {programme.reference}"
+    ) in page
+    assert count_matches() == 0
+
+
+def test_a_posted_new_match_within_reach_is_shortlisted_and_audited(client, auth):
+    facilitator = auth.login_as("facilitator")
+    programme = make_programme(db.session, facilitator)
+    mentor = make_mentor(db.session, roles_offered=RolesOffered.COACH)
+    db.session.commit()
+
+    post_new_match(client, programme, mentor, role="coach")
+
+    match = db.session.execute(select(Match)).scalar_one()
+    assert (match.mentor_id, match.state) == (mentor.id, MatchState.SHORTLISTED)
+    event = db.session.execute(select(AuditEvent)).scalar_one()
+    assert (event.entity_id, event.action, event.actor_id) == (
+        match.id,
+        "shortlisted",
+        facilitator.id,
+    )
+
+
+# Deleting a match: only while it is shortlisted, never proposed.
+
+KEPT = "only a shortlisted match that was never proposed can be deleted"
+
+
+def match_ids() -> list[int]:
+    db.session.expire_all()
+    return db.session.execute(select(Match.id).order_by(Match.id)).scalars().all()
+
+
+def post_delete(client, match_id) -> str:
+    data = {"csrf_token": csrf_token(client, "/admin/match/"), "id": match_id}
+    return flashed(client, client.post("/admin/match/delete/", data=data))
+
+
+def deletions() -> list[tuple]:
+    query = select(AuditEvent.entity_id, AuditEvent.from_state).where(
+        AuditEvent.action == "deleted"
+    )
+    return db.session.execute(query.order_by(AuditEvent.entity_id)).all()
+
+
+def refusal_in(page: str) -> str:
+    """Return the flashed refusal about deleting, alone."""
+    found = re.search(
+        r"(This match cannot be deleted:[^<]*|Nothing was deleted[^<]*)", page
+    )
+    assert found, "no refusal shown"
+    return found.group(1)
+
+
+@pytest.mark.parametrize("consenting", [(), (ConsentSide.MENTOR,)])
+def test_deleting_a_proposed_match_is_refused_without_a_word_of_consent(
+    client, auth, consenting
+):
+    facilitator = auth.login_as("facilitator")
+    match_id = new_match(facilitator, MatchState.PROPOSED, consenting=consenting)
+    before = record(match_id)
+
+    refusal = refusal_in(post_delete(client, match_id))
+
+    assert refusal.startswith(f"This match cannot be deleted: {KEPT}")
+    assert "consent" not in refusal.lower()
+    assert match_ids() == [match_id]
+    assert record(match_id) == before
+
+
+def test_deleting_a_shortlisted_match_is_audited(client, auth):
+    facilitator = auth.login_as("facilitator")
+    match_id = new_match(facilitator)
+
+    page = post_delete(client, match_id)
+
+    assert "successfully deleted" in page
+    assert match_ids() == []
+    assert deletions() == [(match_id, "shortlisted")]
+
+
+def test_a_bulk_delete_with_a_proposed_match_deletes_nothing(client, auth):
+    facilitator = auth.login_as("facilitator")
+    shortlisted = new_match(facilitator)
+    proposed = new_match(facilitator, MatchState.PROPOSED)
+
+    refusal = refusal_in(
+        flashed(client, post_action(client, "delete", [shortlisted, proposed]))
+    )
+
+    assert refusal.startswith("Nothing was deleted.")
+    assert KEPT in refusal
+    assert "consent" not in refusal.lower()
+    assert match_ids() == [shortlisted, proposed]
+    assert deletions() == []
+
+
+def test_a_bulk_delete_of_shortlisted_matches_deletes_and_audits_each(client, auth):
+    facilitator = auth.login_as("facilitator")
+    ids = [new_match(facilitator) for _ in range(2)]
+
+    page = flashed(client, post_action(client, "delete", ids))
+
+    assert "Deleted 2 shortlisted matches." in page
+    assert match_ids() == []
+    assert deletions() == [(i, "shortlisted") for i in ids]
+
+
+def test_a_bulk_delete_refuses_foreign_ids_without_naming_them(client, auth):
+    facilitator = auth.login_as("facilitator")
+    own = new_match(facilitator)
+    foreign = new_match(make_user(db.session, Role.FACILITATOR))
+
+    page = flashed(client, post_action(client, "delete", [own, foreign]))
+
+    assert "1 of the selected matches is not yours to delete." in page
+    assert match_ids() == [own, foreign]

@@ -25,6 +25,7 @@ from plp.models import (
     Programme,
 )
 from plp.services.accounts import create_user
+from tests.unit.factories import make_programme
 
 DATA = Path(__file__).parents[1] / "data"
 SAMPLE = DATA / "sample-school.xlsx"
@@ -430,9 +431,11 @@ def test_capacity_below_active_agreements_is_refused(session, admin, tmp_path):
     import_workbook(session, SAMPLE, admin)
     kwame = mentor_named(session, "kwame.mb@mentors.example.org")
     imported = session.execute(select(Match).where(Match.mentor == kwame)).scalar_one()
-    added = Match(
-        programme=imported.programme, mentor=kwame, role="coach", state="agreed"
-    )
+    # A second agreement, with another client: one programme has one open
+    # match with a mentor at most.
+    elsewhere = make_programme(session)
+    added = Match(programme=elsewhere, mentor=kwame, role=imported.role, state="agreed")
+    session.add(added)
     for match in (imported, added):
         session.add(
             Agreement(
@@ -447,6 +450,41 @@ def test_capacity_below_active_agreements_is_refused(session, admin, tmp_path):
     assert problems == [
         "Mentors row 8, Capacity: 1 is less than the mentor's 2 active agreements"
     ]
+
+
+def with_match_row(tmp_path, role: str, state: str) -> Path:
+    """Add to the sample a second match of Søren with Lukas's programme."""
+    edits = {
+        ("Matches", "A8"): "lukas.b@clients.example.org",
+        ("Matches", "B8"): "soren.kh@mentors.example.org",
+        ("Matches", "C8"): role,
+        ("Matches", "D8"): state,
+    }
+    return edited_sample(tmp_path, edits)
+
+
+def test_a_second_open_match_of_one_mentor_and_programme_is_refused(
+    session, admin, tmp_path
+):
+    problems = refused_writing_nothing(
+        session, with_match_row(tmp_path, "coach", "shortlisted"), admin
+    )
+
+    assert len(problems) == 1
+    assert problems[0].startswith("Matches row 8: Mentor: M-")
+    assert "is already matched with PLP-" in problems[0]
+    assert "(proposed); open that match instead." in problems[0]
+    assert "Søren" not in problems[0]
+
+
+def test_an_ended_match_beside_an_open_one_is_imported_as_history(
+    session, admin, tmp_path
+):
+    import_workbook(session, with_match_row(tmp_path, "coach", "withdrawn"), admin)
+
+    soren = mentor_named(session, "soren.kh@mentors.example.org")
+    states = session.scalars(select(Match.state).where(Match.mentor == soren)).all()
+    assert sorted(states) == [MatchState.PROPOSED, MatchState.WITHDRAWN]
 
 
 # The broken School

@@ -403,11 +403,19 @@ def test_a_refused_deletion_names_the_record_that_is_in_use(session):
         session.flush()
 
 
-def test_a_match_with_consents_is_ended_rather_than_deleted(session):
+MATCH_KEPT = (
+    "This match cannot be deleted: only a shortlisted match that was never "
+    "proposed can be deleted. A match that went further stays on the record: "
+    "decline or withdraw it instead while it is open."
+)
+
+
+@pytest.mark.parametrize("consenting", [(), (ConsentSide.MENTOR,), tuple(ConsentSide)])
+def test_a_proposed_match_is_ended_rather_than_deleted(session, consenting):
     match = make_match(
         session, make_programme(session), make_mentor(session), MatchState.PROPOSED
     )
-    for side in ConsentSide:
+    for side in consenting:
         session.add(
             Consent(
                 match=match,
@@ -419,14 +427,47 @@ def test_a_match_with_consents_is_ended_rather_than_deleted(session):
     session.commit()
 
     session.delete(match)
-    with pytest.raises(RecordInUse) as refused:
+    with pytest.raises(RuleBroken) as refused:
         session.flush()
 
-    assert str(refused.value) == (
-        "This match cannot be deleted: 2 consents still depend on it. "
-        "2 consents are kept for the record. "
-        "End the match instead: mark it declined, withdrawn or expired."
+    # The same words however many sides said yes: nothing of their word leaks.
+    assert str(refused.value) == MATCH_KEPT
+
+
+@pytest.mark.parametrize(
+    "state", [MatchState.DISCLOSED, MatchState.WITHDRAWN, MatchState.DECLINED]
+)
+def test_a_match_past_the_shortlist_cannot_be_deleted(session, state):
+    match = make_match(session, make_programme(session), make_mentor(session), state)
+    session.commit()
+
+    session.delete(match)
+    with pytest.raises(RuleBroken, match="only a shortlisted match"):
+        session.flush()
+
+
+def test_a_shortlisted_match_once_proposed_cannot_be_deleted(session):
+    match = make_match(
+        session, make_programme(session), make_mentor(session), MatchState.SHORTLISTED
     )
+    match.proposed_at = datetime(2026, 4, 1, tzinfo=UTC)
+    session.commit()
+
+    session.delete(match)
+    with pytest.raises(RuleBroken, match="only a shortlisted match"):
+        session.flush()
+
+
+def test_a_shortlisted_match_never_proposed_can_be_deleted(session):
+    match = make_match(
+        session, make_programme(session), make_mentor(session), MatchState.SHORTLISTED
+    )
+    session.commit()
+
+    session.delete(match)
+    session.commit()
+
+    assert count_rows(session, Match) == 0
 
 
 def test_count_dependants_asks_the_same_few_questions_however_many_rows(session):
@@ -1335,6 +1376,206 @@ def test_an_agreement_is_with_the_mentor_of_its_match(session):
 
     with pytest.raises(InvalidValue, match="between the programme and the mentor"):
         session.flush()
+
+
+# Who a new match may approach: the shortlist's exclusions, whichever way in.
+
+
+def new_match(session, programme, mentor, role=PeerRole.MENTOR, **fields) -> Match:
+    """Add a match as a form, an import or a service would, not yet flushed."""
+    match = Match(programme=programme, mentor=mentor, role=role, **fields)
+    session.add(match)
+    return match
+
+
+def test_a_mentor_marked_do_not_approach_cannot_be_matched(session):
+    mentor = make_mentor(session, do_not_approach=True)
+    new_match(session, make_programme(session), mentor)
+
+    with pytest.raises(RuleBroken) as refused:
+        session.flush()
+
+    assert str(refused.value) == (
+        f"Mentor: {mentor.alias_code} is marked do not approach; nobody may "
+        "approach them."
+    )
+    assert mentor.name not in str(refused.value)
+
+
+def test_a_match_made_from_bare_ids_is_checked_the_same(session):
+    mentor_id = make_mentor(session, do_not_approach=True).id
+    programme_id = make_programme(session).id
+    session.commit()
+    session.expunge_all()
+
+    session.add(
+        Match(programme_id=programme_id, mentor_id=mentor_id, role=PeerRole.MENTOR)
+    )
+
+    with pytest.raises(RuleBroken, match="is marked do not approach"):
+        session.flush()
+
+
+def test_proposing_a_match_whose_mentor_was_marked_since_is_refused(session):
+    mentor = make_mentor(session)
+    match = make_match(session, make_programme(session), mentor, MatchState.SHORTLISTED)
+    session.commit()
+    mentor.do_not_approach = True
+    session.commit()
+
+    match.state = MatchState.PROPOSED
+    with pytest.raises(RuleBroken, match="is marked do not approach"):
+        session.flush()
+
+
+def test_a_match_may_still_be_ended_after_its_mentor_was_marked(session):
+    mentor = make_mentor(session)
+    match = make_match(session, make_programme(session), mentor, MatchState.PROPOSED)
+    mentor.do_not_approach = True
+    session.commit()
+
+    match.state = MatchState.WITHDRAWN
+    session.commit()
+
+    assert match.state == MatchState.WITHDRAWN
+
+
+@pytest.mark.parametrize(
+    "state", [MatchState.SHORTLISTED, MatchState.PROPOSED, MatchState.AGREED]
+)
+def test_a_second_match_of_one_mentor_and_programme_is_refused(session, state):
+    programme, mentor = make_programme(session), make_mentor(session)
+    make_match(session, programme, mentor, state)
+    session.commit()
+
+    new_match(session, programme, mentor, PeerRole.COACH)
+    with pytest.raises(RuleBroken) as refused:
+        session.flush()
+
+    assert str(refused.value) == (
+        f"Mentor: {mentor.alias_code} is already matched with "
+        f"{programme.reference} ({state}); open that match instead."
+    )
+
+
+def test_two_new_matches_of_one_mentor_and_programme_are_refused(session):
+    programme, mentor = make_programme(session), make_mentor(session)
+    new_match(session, programme, mentor, PeerRole.MENTOR)
+    new_match(session, programme, mentor, PeerRole.COACH)
+
+    with pytest.raises(RuleBroken, match="is already matched with"):
+        session.flush()
+
+
+def test_a_mentor_who_declined_is_not_matched_with_the_programme_again(session):
+    programme, mentor = make_programme(session), make_mentor(session)
+    make_match(session, programme, mentor, MatchState.DECLINED)
+    session.commit()
+
+    new_match(session, programme, mentor)
+    with pytest.raises(RuleBroken) as refused:
+        session.flush()
+
+    assert str(refused.value) == (
+        f"Mentor: {mentor.alias_code} has a declined match with "
+        f"{programme.reference}; they are not approached for it again."
+    )
+
+
+@pytest.mark.parametrize("state", [MatchState.WITHDRAWN, MatchState.EXPIRED])
+def test_a_withdrawn_or_expired_match_leaves_the_mentor_approachable(session, state):
+    programme, mentor = make_programme(session), make_mentor(session)
+    make_match(session, programme, mentor, state)
+    session.commit()
+
+    new_match(session, programme, mentor)
+    session.commit()
+
+    assert count_rows(session, Match) == 2
+
+
+def test_a_match_ended_in_the_same_change_makes_room_for_a_new_one(session):
+    programme, mentor = make_programme(session), make_mentor(session)
+    old = make_match(session, programme, mentor, MatchState.PROPOSED)
+    session.commit()
+
+    old.state = MatchState.WITHDRAWN
+    new_match(session, programme, mentor)
+    session.commit()
+
+    assert count_rows(session, Match) == 2
+
+
+def test_the_same_mentor_may_be_matched_with_another_programme(session):
+    mentor = make_mentor(session)
+    make_match(session, make_programme(session), mentor, MatchState.PROPOSED)
+    session.commit()
+
+    new_match(session, make_programme(session), mentor)
+    session.commit()
+
+    assert count_rows(session, Match) == 2
+
+
+def test_an_ended_match_may_be_recorded_as_history(session):
+    # As the import brings introductions that ended before the School moved in.
+    programme = make_programme(session)
+    mentor = make_mentor(session, do_not_approach=True)
+    make_match(session, programme, mentor, MatchState.DECLINED)
+    session.commit()
+
+    new_match(session, programme, mentor, state=MatchState.WITHDRAWN)
+    new_match(session, programme, mentor, PeerRole.COACH, state=MatchState.EXPIRED)
+    session.commit()
+
+    assert count_rows(session, Match) == 3
+
+
+def test_a_mentor_is_matched_only_in_a_role_they_offer(session):
+    mentor = make_mentor(session, roles_offered=RolesOffered.COACH)
+    new_match(session, make_programme(session), mentor, PeerRole.MENTOR)
+
+    with pytest.raises(RuleBroken) as refused:
+        session.flush()
+
+    assert str(refused.value) == (
+        f"Role: {mentor.alias_code} does not offer mentoring; they offer coaching only."
+    )
+
+
+def test_a_shortlisted_match_cannot_change_to_a_role_not_offered(session):
+    mentor = make_mentor(session, roles_offered=RolesOffered.MENTOR)
+    match = make_match(session, make_programme(session), mentor, MatchState.SHORTLISTED)
+    session.commit()
+
+    match.role = PeerRole.COACH
+    with pytest.raises(RuleBroken, match="does not offer coaching"):
+        session.flush()
+
+
+def test_a_match_serves_only_a_need_of_its_own_programme(session):
+    stranger = make_assessment(session, make_programme(session), ["law"]).needs[0]
+    new_match(session, make_programme(session), make_mentor(session), need=stranger)
+
+    with pytest.raises(InvalidValue, match=r"Need: .*law .* belongs to another"):
+        session.flush()
+
+
+def test_new_matches_of_stored_programmes_are_checked_in_one_read(session):
+    for _ in range(30):
+        make_programme(session)
+        make_mentor(session)
+    session.commit()
+    programmes = session.scalars(select(Programme).order_by(Programme.id)).all()
+    mentors = session.scalars(select(Mentor).order_by(Mentor.id)).all()
+
+    for programme, mentor in zip(programmes, mentors, strict=True):
+        new_match(session, programme, mentor)
+    with statements(session) as sent:
+        session.flush()
+
+    # The programmes' matches, read once; the mentors are already loaded.
+    assert len(selects(sent)) == 1
 
 
 # People.
