@@ -391,6 +391,9 @@ class AgreementView(SchoolModelView):
     read_roles = (*MATCHERS, Role.COORDINATOR, Role.FINANCE)
     write_roles = MATCHERS
     create_roles = ()
+    # An agreement is ended early, never deleted: its fee was committed and
+    # its history belongs to the programme's accounts and audit trail.
+    delete_roles = ()
 
     column_list = (
         "programme",

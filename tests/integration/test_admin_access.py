@@ -51,8 +51,9 @@ ACCESS = {
     "audit_event": ("a", "", ""),
 }
 
-# Records that nobody deletes through the panel: accounts are deactivated.
-UNDELETABLE = {"user"}
+# Records that nobody deletes through the panel: accounts are deactivated and
+# agreements ended early.
+UNDELETABLE = {"user", "agreement"}
 
 # Pages outside the record views that a role's menu also lists.
 OTHER_PAGES = {Role.ADMINISTRATOR: {"import"}}
