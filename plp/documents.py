@@ -10,11 +10,10 @@ from dataclasses import dataclass
 from datetime import date, tzinfo
 from enum import Enum
 
-import pycountry
-
 from plp.enums import MATCH_STATES_DISCLOSED, Priority
 from plp.errors import DomainError
 from plp.models import CLIENT_BRIEF_FIELDS, MENTOR_PROFILE_FIELDS, Match
+from plp.values import language_name
 
 NOT_RECORDED = "Not recorded"
 
@@ -241,14 +240,3 @@ def _shown(field: str, value) -> str:
 def _words(value: Enum) -> str:
     words = str(value.value)
     return words[:1].upper() + words[1:]
-
-
-def language_name(code: str) -> str:
-    """Return a language's English name for its ISO 639 code, or the code."""
-    code = code.strip().lower()
-    found = None
-    if len(code) == 2:
-        found = pycountry.languages.get(alpha_2=code)
-    elif len(code) == 3:
-        found = pycountry.languages.get(alpha_3=code)
-    return found.name if found is not None else code

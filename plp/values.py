@@ -3,6 +3,7 @@
 import re
 from datetime import date, datetime
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from functools import cache
 
 import pycountry
 from email_validator import EmailNotValidError, validate_email
@@ -128,6 +129,17 @@ def parse_date(value) -> date:
         return datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError:
         raise InvalidValue(f"{text or 'an empty cell'} is not a date") from None
+
+
+@cache
+def language_name(code: str) -> str:
+    """Return a language's English name for an ISO 639 code, or the code as given."""
+    code = code.strip()
+    lowered = code.lower()
+    found = pycountry.languages.get(alpha_2=lowered) if len(code) == 2 else None
+    if found is None and len(code) == 3:
+        found = pycountry.languages.get(alpha_3=lowered)
+    return found.name if found is not None else code
 
 
 def parse_languages(value) -> str:

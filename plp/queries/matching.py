@@ -15,6 +15,7 @@ from plp.enums import MATCH_STATES_DISCLOSED, AgreementStatus, MatchState
 from plp.models import Agreement, AuditEvent, Match, Mentor
 from plp.queries.filters import PortfolioFilter, programme_ids
 from plp.services.audit import IMPORTED
+from plp.values import language_name
 
 # The stages of the funnel in order; a match that reached one reached those
 # before it.
@@ -300,8 +301,14 @@ def pool_use_by_language(session: Session) -> list[PoolUse]:
 
 
 def _languages(text: str | None) -> list[str]:
-    names = {part.strip().capitalize() for part in (text or "").split(",")}
+    names = {_language(part.strip()) for part in (text or "").split(",")}
     return sorted(name for name in names if name) or ["no language given"]
+
+
+def _language(code: str) -> str:
+    # Languages are stored as ISO 639 codes; older text is shown as written.
+    name = language_name(code)
+    return name.capitalize() if name == code else name
 
 
 def _agreements_running():

@@ -11,9 +11,7 @@ import logging
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
 
-import pycountry
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -52,7 +50,7 @@ from plp.rules import (
     why_not_approachable,
 )
 from plp.services.audit import record_event
-from plp.values import record_id, split_list
+from plp.values import language_name, record_id, split_list
 from plp.vocabulary import REGIONS
 
 logger = logging.getLogger(__name__)
@@ -479,15 +477,6 @@ _CRITERIA = {
     C.CAPACITY: _capacity,
     C.AVAILABILITY: _availability,
 }
-
-
-@cache
-def language_name(code: str) -> str:
-    """Return a language's English name for an ISO 639 code, or the code as given."""
-    code = code.strip()
-    found = pycountry.languages.get(alpha_2=code.lower()) if len(code) == 2 else None
-    found = found or pycountry.languages.get(alpha_3=code.lower())
-    return found.name if found else code
 
 
 def _key(text: str) -> str:

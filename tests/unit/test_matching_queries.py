@@ -160,10 +160,8 @@ def test_a_reason_given_for_few_matches_is_not_shown_as_written(session):
 
 
 def test_pool_use_counts_places_and_running_agreements(session):
-    busy = make_mentor(
-        session, capacity=2, region="Western Europe", languages="English, French"
-    )
-    make_mentor(session, capacity=1, region="Western Europe", languages="english")
+    busy = make_mentor(session, capacity=2, region="Western Europe", languages="en, fr")
+    make_mentor(session, capacity=1, region="Western Europe", languages="EN")
     make_mentor(session, capacity=5, region="Balkans", do_not_approach=True)
     make_agreement(session, make_programme(session), busy)
     make_agreement(session, make_programme(session), busy, AgreementStatus.COMPLETED)
