@@ -60,7 +60,7 @@ def frame():
             dcc.Location(id=ids.URL, refresh=False),
             html.Header(
                 [
-                    html.A("PLP Manager", href="/admin/", className="brand"),
+                    html.A("PLP Manager", href="/", className="brand"),
                     html.Nav(nav_links(PREFIX, ""), id=ids.NAV),
                 ],
                 className="top",

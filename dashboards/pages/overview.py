@@ -70,7 +70,7 @@ def tiles(glance, values: FilterValues) -> list:
                     ProgressRating.BEHIND,
                 )
             ),
-            f"{bands.get(None, 0)} without dates or agenda items",
+            _unrated_text(glance.programmes - _rated(bands)),
             page_url(PROGRESS, values),
         ),
         *(
@@ -95,6 +95,17 @@ def tiles(glance, values: FilterValues) -> list:
             page_url(MATCHING, values),
         ),
     ]
+
+
+def _rated(bands) -> int:
+    # A programme without agenda items has no row in the bands at all.
+    return sum(count for band, count in bands.items() if band is not None)
+
+
+def _unrated_text(unrated: int) -> str:
+    if not unrated:
+        return "every programme rated against its agenda"
+    return f"{unrated} not rated: no dates or agenda items yet"
 
 
 def _tile(title: str, value: str, note: str, href: str):

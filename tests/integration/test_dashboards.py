@@ -107,6 +107,37 @@ def test_the_overview_tiles_total_the_portfolio_in_the_reporting_currency(
     assert dict(zip(stages["x"], stages["y"], strict=True))["active"] == 1
 
 
+def test_the_progress_tile_says_how_many_programmes_are_not_rated(director, school):
+    tiles = json.dumps(_call(director, OVERVIEW)[ids.OVERVIEW_TILES]["children"])
+
+    assert "every programme rated against its agenda" in tiles
+
+    make_programme(db.session, school.facilitator)
+    db.session.commit()
+    tiles = json.dumps(_call(director, OVERVIEW)[ids.OVERVIEW_TILES]["children"])
+
+    assert "1 not rated: no dates or agenda items yet" in tiles
+
+
+def _with_class(component, name: str) -> list[dict]:
+    """Return every component in a layout whose class is the one named."""
+    if isinstance(component, list):
+        return [found for part in component for found in _with_class(part, name)]
+    if not isinstance(component, dict):
+        return []
+    props = component.get("props", {})
+    found = [props] if props.get("className") == name else []
+    return found + _with_class(props.get("children"), name)
+
+
+def test_the_dashboards_name_sends_each_role_to_its_start_page(director):
+    layout = director.get("/dashboards/_dash-layout").get_json()
+
+    [brand] = _with_class(layout, "brand")
+    assert brand["href"] == "/"
+    assert director.get("/").headers["Location"] == "/dashboards/"
+
+
 def test_each_overview_tile_links_to_its_page_with_the_filters(director, school):
     result = _call(director, OVERVIEW, place="region:West Africa")
 
