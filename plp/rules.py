@@ -1321,6 +1321,9 @@ MATCH_STATES_IN_PLAY = MATCH_PROGRESSION
 # the programme again. A withdrawn or expired one leaves them approachable.
 MATCH_STATES_NOT_RETRIED = (MatchState.DECLINED,)
 
+# Programmes that no longer look for mentors: no match is made for them.
+PROGRAMMES_NOT_MATCHING = (Status.COMPLETED, Status.WITHDRAWN)
+
 # Why a mentor may not be matched with a programme, in the order checked.
 DO_NOT_APPROACH = "marked do not approach"
 ALREADY_MATCHED = "already matched with this programme"
@@ -1383,6 +1386,7 @@ def _check_new_matches(pending: PendingChanges) -> None:
     states = _states_by_pair(pending)
 
     for match in pending.new_matches:
+        _check_programme_matching(_programme_of(pending, match))
         mentor = mentors.get(_key_of(parent_ref(match, "mentor", "mentor_id")))
         if mentor is None:
             continue
@@ -1393,6 +1397,19 @@ def _check_new_matches(pending: PendingChanges) -> None:
             programme = _programme_of(pending, match)
             raise RuleBroken(_not_approachable(reason, mentor, programme, others))
         _check_role_offered(mentor, value_of(match, "role"))
+
+
+def _check_programme_matching(programme: Programme | None) -> None:
+    if programme is not None and programme.status in PROGRAMMES_NOT_MATCHING:
+        raise RuleBroken(not_matching_message(programme))
+
+
+def not_matching_message(programme: Programme) -> str:
+    """Say that a programme no longer looks for mentors."""
+    return (
+        f"{programme.reference} is {programme.status}; only a running programme "
+        "looks for mentors."
+    )
 
 
 def _check_role_offered(mentor: Mentor | None, role: PeerRole | None) -> None:

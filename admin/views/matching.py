@@ -20,6 +20,7 @@ from flask_login import current_user
 from admin.extensions import db
 from admin.views.base import SchoolModelView, inline
 from admin.views.documents import DOCUMENT_ROLES
+from admin.views.fields import picker_order
 from plp.enums import (
     MATCH_STATES_DISCLOSED,
     Channel,
@@ -29,7 +30,8 @@ from plp.enums import (
 )
 from plp.enums import MatchState as M
 from plp.errors import DomainError, InvalidValue
-from plp.models import Match, Mentor, MentoringSession
+from plp.models import Match, Mentor, MentoringSession, Programme
+from plp.rules import PROGRAMMES_NOT_MATCHING
 from plp.services import matching
 from plp.services.agreements import (
     committed_on_line,
@@ -70,6 +72,14 @@ _CONSEQUENCE = {
 
 # The channels a side's word reaches the School through, as offered in forms.
 CHANNELS = [channel for channel in Channel if channel != Channel.IMPORT]
+
+
+def programmes_matching():
+    """Offer the programmes that still look for mentors, by reference."""
+    query = db.session.query(Programme).filter(
+        Programme.status.not_in(PROGRAMMES_NOT_MATCHING)
+    )
+    return picker_order(query, Programme)
 
 
 def approachable_mentors():
@@ -115,6 +125,7 @@ class MatchView(SchoolModelView):
     form_columns = ("programme", "mentor", "need", "role", "state")
     form_readonly_columns = ("state",)
     form_fixed_columns = ("programme", "mentor")
+    form_args = {"programme": {"query_factory": programmes_matching}}
     form_ajax_refs = {
         "mentor": {
             "fields": ("alias_code",),

@@ -24,8 +24,8 @@ from plp.errors import DomainError
 from plp.models import Match, Mentor, Need, NeedsAssessment, Programme, Shortlist
 from plp.models import ShortlistCandidate as Candidate
 from plp.permissions import scope_query
+from plp.rules import PROGRAMMES_NOT_MATCHING
 from plp.services.shortlists import (
-    ENDED_PROGRAMMES,
     MATCHED_STATES,
     SHORTLIST_ROLES,
     add_candidate_to_matches,
@@ -152,7 +152,7 @@ class AddCandidateForm(FlaskForm):
 def _programme_choices() -> list[SelectChoice]:
     query = (
         select(Programme.id, Programme.reference, Programme.status)
-        .where(Programme.status.not_in(ENDED_PROGRAMMES))
+        .where(Programme.status.not_in(PROGRAMMES_NOT_MATCHING))
         .order_by(Programme.reference)
     )
     query = scope_query(query, Programme, current_user)

@@ -21,7 +21,6 @@ from plp.enums import (
     MatchingCriterion,
     MatchState,
     PeerRole,
-    ProgrammeStatus,
     Role,
     RolesOffered,
 )
@@ -44,8 +43,10 @@ from plp.rules import (
     DECLINED_BEFORE,
     DO_NOT_APPROACH,
     MATCH_STATES_IN_PLAY,
+    PROGRAMMES_NOT_MATCHING,
     ROLE_NOT_OFFERED,
     ROLE_WORK,
+    not_matching_message,
     offers_role,
     why_not_approachable,
 )
@@ -70,9 +71,6 @@ LOWEST_WEIGHT, HIGHEST_WEIGHT = 0, 100
 
 # Who builds shortlists and adds their candidates to a programme's matches.
 SHORTLIST_ROLES = (Role.ADMINISTRATOR, Role.FACILITATOR)
-
-# Programmes no longer looking for anybody.
-ENDED_PROGRAMMES = (ProgrammeStatus.COMPLETED, ProgrammeStatus.WITHDRAWN)
 
 # A match in one of these states means the mentor is already in play for the
 # programme. The reasons shared with the rules every new match obeys are
@@ -589,11 +587,8 @@ def _find_programme(
     programme = session.execute(query).scalar_one_or_none()
     if programme is None:
         raise NotPermitted(f"Programme {programme_id} is not yours to match.")
-    if programme.status in ENDED_PROGRAMMES:
-        raise RuleBroken(
-            f"{programme.reference} is {programme.status}; only a running "
-            "programme looks for mentors."
-        )
+    if programme.status in PROGRAMMES_NOT_MATCHING:
+        raise RuleBroken(not_matching_message(programme))
     return programme
 
 

@@ -16,7 +16,14 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from admin.extensions import db
-from plp.enums import ConsentSide, MatchState, Priority, Role, RolesOffered
+from plp.enums import (
+    ConsentSide,
+    MatchState,
+    Priority,
+    ProgrammeStatus,
+    Role,
+    RolesOffered,
+)
 from plp.models import Agreement, AuditEvent, Consent, Match, Need, NeedsAssessment
 from tests.integration import factories
 from tests.integration.conftest import csrf_token
@@ -28,6 +35,7 @@ from tests.integration.factories import (
     make_mentor,
     make_programme,
     make_user,
+    options_of,
 )
 
 # One application for the module and an empty database for each test.
@@ -869,6 +877,26 @@ def test_a_posted_new_match_with_a_mentor_out_of_reach_is_refused(
 
     assert f"{alias} {refusal}" in page
     assert name not in page
+    assert count_matches() == before
+
+
+def test_a_programme_that_no_longer_looks_is_not_offered_and_refused(client, auth):
+    facilitator = auth.login_as("facilitator")
+    running = make_programme(db.session, facilitator)
+    completed = make_programme(db.session, facilitator)
+    completed.status = ProgrammeStatus.COMPLETED
+    mentor = make_mentor(db.session)
+    db.session.commit()
+    before = count_matches()
+
+    offered = options_of(
+        client.get("/admin/match/new/").get_data(as_text=True), "programme"
+    )
+    page = post_new_match(client, completed, mentor)
+
+    assert running.reference in " ".join(offered)
+    assert completed.reference not in " ".join(offered)
+    assert "Not a valid choice" in page
     assert count_matches() == before
 
 

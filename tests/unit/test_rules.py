@@ -1402,6 +1402,22 @@ def test_a_mentor_marked_do_not_approach_cannot_be_matched(session):
     assert mentor.name not in str(refused.value)
 
 
+@pytest.mark.parametrize(
+    "status", [ProgrammeStatus.COMPLETED, ProgrammeStatus.WITHDRAWN]
+)
+def test_no_match_is_made_for_a_programme_that_no_longer_looks(session, status):
+    programme = make_programme(session, status=status)
+    new_match(session, programme, make_mentor(session))
+
+    with pytest.raises(RuleBroken) as refused:
+        session.flush()
+
+    assert str(refused.value) == (
+        f"{programme.reference} is {status}; only a running programme looks "
+        "for mentors."
+    )
+
+
 def test_a_match_made_from_bare_ids_is_checked_the_same(session):
     mentor_id = make_mentor(session, do_not_approach=True).id
     programme_id = make_programme(session).id
