@@ -8,6 +8,7 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.fields import InlineModelFormList
 from flask_admin.helpers import is_form_submitted
+from flask_admin.model.ajax import DEFAULT_PAGE_SIZE
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -27,7 +28,7 @@ from admin.views.scope import scope_to_user
 from plp.db import utc_now
 from plp.enums import Role
 from plp.errors import DomainError
-from plp.values import record_id
+from plp.values import LARGEST_WHOLE_NUMBER, record_id
 
 logger = logging.getLogger(__name__)
 
@@ -357,6 +358,12 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         if where is not None:
             query = query.filter(where())
         return scope_to_user(query, self.model)
+
+    def get_list(self, term: str, offset: int = 0, limit: int = DEFAULT_PAGE_SIZE):
+        """Return a page of matching records; an offset past any list finds none."""
+        if not 0 <= offset <= LARGEST_WHOLE_NUMBER:
+            return []
+        return super().get_list(term, offset, limit)
 
     def get_one(self, pk):
         """Return the picked record, if the user may see it."""

@@ -8,6 +8,8 @@ from flask import current_app
 from flask_admin.contrib.sqla import filters as sqla
 from flask_admin.model import filters as base
 
+from plp.values import LARGEST_WHOLE_NUMBER
+
 # Whole units are stored in a signed 64-bit integer, which holds 18 digits.
 STORED_DIGITS = 18
 
@@ -63,6 +65,21 @@ class AmountSmaller(_ExactAmount, sqla.FilterSmaller):
     """Keep rows with less than this amount."""
 
 
+class _StoredWholeNumber:
+    """Refuse a whole number no integer column can hold, as no filter at all."""
+
+    def clean(self, value: str):
+        cleaned = super().clean(value)
+        numbers = cleaned if isinstance(cleaned, list) else [cleaned]
+        if any(abs(number) > LARGEST_WHOLE_NUMBER for number in numbers):
+            raise ValueError(f"{value} is not a whole number a record can hold")
+        return cleaned
+
+
+def _stored(kind: type) -> type:
+    return type(f"Stored{kind.__name__}", (_StoredWholeNumber, kind), {})
+
+
 class _EnumValues(sqla.BaseSQLAFilter):
     def member(self, value: str):
         # The choices are the enum's values ("on hold"), never its names.
@@ -114,6 +131,12 @@ class SchoolFilterConverter(sqla.FilterConverter):
             EnumInList(column, name, options),
             EnumNotInList(column, name, options),
         ]
+
+    # Flask-Admin's own whole-number filters, in its order, bounded.
+    int_filters = tuple(
+        kind if kind is sqla.FilterEmpty else _stored(kind)
+        for kind in sqla.FilterConverter.int_filters
+    )
 
     @base.convert("UTCDateTime")
     def conv_moment(self, column, name, **kwargs):

@@ -208,3 +208,21 @@ def test_a_whole_number_too_large_to_store_is_refused_on_the_form(client, auth):
     assert db.session.get(type(school.mentor), school.mentor.id).capacity == (
         capacity_before
     )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/progress_update/?flt0_2=9223372036854775808",
+        "/admin/audit_event/?flt0_9=9223372036854775808",
+        "/admin/mentor/?flt0_0=99999999999",
+        "/admin/match/ajax/lookup/?name=mentor&query=&offset=99999999999999999999",
+    ],
+)
+def test_a_number_too_large_in_a_filter_or_lookup_is_no_server_error(client, auth, url):
+    auth.login_as("administrator")
+    build_school(db.session)
+
+    response = client.get(url)
+
+    assert response.status_code in (200, 302, 400, 404)
