@@ -33,12 +33,20 @@ class FilterValues:
     def of(cls, start, end, facilitator, place, statuses) -> "FilterValues":
         """Gather the values the filter bar's components send to a callback."""
         return cls(
-            start=start or None,
-            end=end or None,
+            start=_as_text(start),
+            end=_as_text(end),
             facilitator=facilitator if facilitator not in ("", None) else None,
-            place=place or None,
+            place=_as_text(place),
             statuses=_as_tuple(statuses),
         )
+
+
+def _as_text(value) -> str | None:
+    # A hand-made request may send a number or a list where text belongs; it
+    # is then read as text and refused like any other text that means nothing.
+    if value in ("", None):
+        return None
+    return value if isinstance(value, str) else str(value)
 
 
 def _as_tuple(values) -> tuple:

@@ -72,6 +72,11 @@ def frame():
     )
 
 
+def _text_or(value, default: str) -> str:
+    # The address's parts, as a hand-made request may send anything for them.
+    return value if isinstance(value, str) else default
+
+
 def nav_links(pathname: str, query: str) -> list:
     """Return a link to each page the member of staff may read, carrying the query."""
     if not current_user.is_authenticated:
@@ -173,6 +178,7 @@ def register(app, pages: dict) -> None:
     )
     def route(pathname, search):
         """Draw the page the address names and the filter bar it carries."""
+        pathname, search = _text_or(pathname, PREFIX), _text_or(search, "")
         values, problems = from_query(search)
         page = page_of(pathname or PREFIX)
         if page is None:
@@ -200,6 +206,7 @@ def register(app, pages: dict) -> None:
     )
     def carry_filters(pathname, search):
         """Let the navigation carry the filters to the other pages."""
+        pathname, search = _text_or(pathname, PREFIX), _text_or(search, "")
         query = search if search and search != "?" else ""
         return nav_links(pathname or PREFIX, query)
 

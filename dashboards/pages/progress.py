@@ -99,7 +99,10 @@ def register(app) -> None:
 def clicked_reference(clicks) -> str | None:
     """Return the programme a click in a chart points at; "others" points at none."""
     for click in clicks:
-        for point in (click or {}).get("points", []):
+        points = click.get("points") if isinstance(click, dict) else None
+        for point in points if isinstance(points, list) else []:
+            if not isinstance(point, dict):
+                continue
             reference = str(point.get("y", ""))
             if reference and not reference.startswith(figures.OTHERS):
                 return reference

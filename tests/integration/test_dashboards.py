@@ -261,6 +261,60 @@ def test_clicking_a_programme_in_the_chart_drills_down_into_it(director, school)
     )
 
 
+ODD_VALUES = [7, ["region:West Africa"], {"a": 1}, True]
+
+
+@pytest.mark.parametrize("odd", ODD_VALUES)
+def test_filters_of_the_wrong_kind_are_refused_with_a_message(director, school, odd):
+    body = payload(
+        [(ids.URL, "search"), (ids.FILTER_MESSAGE, "children")],
+        filter_inputs(start=odd, end=odd, place=odd, facilitator=odd),
+    )
+
+    response = post_callback(director, body)
+    messages = json.dumps(response_of(response, ids.FILTER_MESSAGE, "children"))
+
+    assert "is not a date" in messages
+    assert "is not a region or a country" in messages
+    if type(odd) is not int:  # seven could be somebody's account
+        assert "is not a facilitator" in messages
+    overview = post_callback(director, figures_payload(OVERVIEW, place=odd))
+    assert overview.status_code == 200
+
+
+@pytest.mark.parametrize("odd", ["a click", ["a click"], {"points": "none"}, 7])
+def test_a_click_of_the_wrong_kind_drills_into_nothing(director, school, odd):
+    body = payload(
+        [(ids.PROGRESS_PROGRAMME, "value")],
+        [
+            {"id": ids.PROGRESS_PROGRAMMES, "property": "clickData", "value": odd},
+            {"id": ids.PROGRESS_OVERDUE, "property": "clickData", "value": [odd]},
+        ],
+    )
+
+    response = post_callback(director, body)
+
+    assert response_of(response, ids.PROGRESS_PROGRAMME, "value") is None
+
+
+@pytest.mark.parametrize("odd", [7, ["/dashboards/"], {"a": 1}])
+def test_an_address_of_the_wrong_kind_draws_the_overview(director, odd):
+    route = post_callback(director, route_payload(odd, odd))
+    nav = post_callback(
+        director,
+        payload(
+            [(ids.NAV, "children")],
+            [
+                {"id": ids.URL, "property": "pathname", "value": odd},
+                {"id": ids.URL, "property": "search", "value": odd},
+            ],
+        ),
+    )
+
+    assert "Overview" in json.dumps(route.get_json()["response"])
+    assert nav.status_code == 200
+
+
 def test_matching_counts_the_funnel_and_the_pool(director, school):
     funnel = _figure(
         _call(director, [(ids.MATCHING_FUNNEL, "figure")]), ids.MATCHING_FUNNEL
