@@ -1386,7 +1386,10 @@ def _check_new_matches(pending: PendingChanges) -> None:
     states = _states_by_pair(pending)
 
     for match in pending.new_matches:
-        _check_programme_matching(_programme_of(pending, match))
+        if value_of(match, "state") == MatchState.SHORTLISTED:
+            # A match being made now; one arriving further on is history
+            # brought in (an import), which a finished programme may have.
+            _check_programme_matching(_programme_of(pending, match))
         mentor = mentors.get(_key_of(parent_ref(match, "mentor", "mentor_id")))
         if mentor is None:
             continue

@@ -22,6 +22,7 @@ from admin.views.fields import (
     ReadOnlyField,
     SchoolModelConverter,
     SchoolXEditableWidget,
+    prettify_name,
 )
 from admin.views.filters import SchoolFilterConverter
 from admin.views.scope import scope_to_user
@@ -192,6 +193,14 @@ class SchoolModelView(ModelView):
                 abort(404)
         return super()._get_list_extra_args()
 
+    def _prettify_name(self, name: str) -> str:
+        """Name a column as the School writes it: "Sessions planned"."""
+        return prettify_name(name)
+
+    def prettify_name(self, name: str) -> str:
+        """Name a form field as the School writes it: "Sessions planned"."""
+        return prettify_name(name)
+
     def get_column_name(self, field: str) -> str:
         """Name a column; a related record's currency is simply "Currency"."""
         if field.endswith(".currency") and field not in (self.column_labels or {}):
@@ -284,6 +293,8 @@ class SchoolModelView(ModelView):
     def validate_form(self, form) -> bool:
         """Validate a submitted form, flashing each refusal with its field's name."""
         valid = super().validate_form(form)
+        if not valid:
+            in_school_words(form)
         if not valid and is_form_submitted() and _on_form_page():
             for message in field_messages(form):
                 flash(message, "error")
@@ -294,7 +305,7 @@ class SchoolModelView(ModelView):
         seen = getattr(form, "seen_version", None)
         if is_created or seen is None:
             return
-        if not str(seen.data or "").isdigit() or int(seen.data) != model.version:
+        if record_id(seen.data) != model.version:
             raise StaleRecordSeen(STALE_MESSAGE)
         if self.inline_models and hasattr(model, "updated_at"):
             # A save that changes only inline rows must still move the record's
@@ -361,6 +372,7 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
 
     def get_list(self, term: str, offset: int = 0, limit: int = DEFAULT_PAGE_SIZE):
         """Return a page of matching records; an offset past any list finds none."""
+        offset = offset or 0
         if not 0 <= offset <= LARGEST_WHOLE_NUMBER:
             return []
         return super().get_list(term, offset, limit)
@@ -383,6 +395,32 @@ def _refuse_unknown_rows(list_url: str):
         return None
     flash(f"Nothing was done: {wrong[0]!r} is not a record of this list.", "error")
     return redirect(list_url)
+
+
+# The form library's own refusals, as the School says them.
+SCHOOL_WORDS = {
+    "Not a valid integer value.": "give a whole number",
+    "Not a valid decimal value.": "give a number",
+    "Not a valid float value.": "give a number",
+    "Not a valid date value.": "give a date as YYYY-MM-DD",
+    "Not a valid datetime value.": "give a date and time",
+    "Not a valid choice.": "choose one of the options offered",
+    "Not a valid choice": "choose one of the options offered",
+    "Invalid Choice: could not coerce.": "choose one of the options offered",
+    "This field is required.": "required",
+}
+
+
+def in_school_words(form) -> None:
+    """Reword the form library's refusals on every field, inline rows included."""
+    for field in form:
+        if isinstance(field, InlineModelFormList):
+            for entry in field.entries:
+                in_school_words(entry.form)
+        elif isinstance(field, FormField):
+            in_school_words(field.form)
+        elif isinstance(field.errors, list):
+            field.errors[:] = [SCHOOL_WORDS.get(str(e), e) for e in field.errors]
 
 
 def field_messages(form) -> list[str]:

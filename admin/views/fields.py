@@ -172,8 +172,22 @@ class SchoolXEditableWidget(XEditableWidget):
         return super().get_kwargs(field, kwargs)
 
 
+def prettify_name(name: str) -> str:
+    """Return a field's name in sentence case: "start_date" is "Start date"."""
+    words = name.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
 class SchoolModelConverter(AdminModelConverter):
     """Turn model columns into the School's fields, with pickers kept in scope."""
+
+    def _get_label(self, name: str, field_args) -> str:
+        # Flask-Admin leaves a field missing from column_labels to WTForms,
+        # which writes it in title case ("Incurred On").
+        if "label" in field_args:
+            return field_args["label"]
+        labels = getattr(self.view, "column_labels", None) or {}
+        return labels.get(name) or prettify_name(name)
 
     @converts("Money")
     def convert_money(self, column, field_args, **extra):

@@ -50,10 +50,10 @@ def test_a_csv_export_lists_the_rows_and_columns_of_the_list(client, auth):
     assert rows == [
         {
             "Programme": school.programme.reference,
-            "Incurred On": "2026-04-20",
+            "Incurred on": "2026-04-20",
             "Amount": "120.00",
             "Currency": "EUR",
-            "Budget Line": f"{school.programme.reference} · mentoring: Line 1 "
+            "Budget line": f"{school.programme.reference} · mentoring: Line 1 "
             "(1,000.00 EUR)",
             "Payee": "Hotel Europa",
             "Reference": "INV-0042",
@@ -68,7 +68,7 @@ def test_an_excel_export_keeps_amounts_as_numbers_and_dates_as_dates(client, aut
     sheet = _xlsx_sheet(client, "/admin/expense/export/xlsx/")
 
     amount = _column(sheet, "Amount")[0]
-    incurred = _column(sheet, "Incurred On")[0]
+    incurred = _column(sheet, "Incurred on")[0]
     assert (amount.data_type, amount.value) == ("n", 120)
     assert incurred.value == datetime(2026, 4, 20)
 
@@ -180,7 +180,7 @@ def test_negative_amounts_stay_numbers_in_a_csv(client, auth):
 
     rows = _csv_rows(client, "/admin/budget_revision/export/csv/")
 
-    assert "-100.00" in [row["Amount Change"] for row in rows]
+    assert "-100.00" in [row["Amount change"] for row in rows]
 
 
 def test_amounts_in_an_excel_export_have_the_money_format(client, auth):

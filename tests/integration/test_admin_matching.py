@@ -896,7 +896,7 @@ def test_a_programme_that_no_longer_looks_is_not_offered_and_refused(client, aut
 
     assert running.reference in " ".join(offered)
     assert completed.reference not in " ".join(offered)
-    assert "Not a valid choice" in page
+    assert "Programme: choose one of the options offered" in page
     assert count_matches() == before
 
 

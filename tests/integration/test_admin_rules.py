@@ -481,3 +481,47 @@ def test_an_exchange_rate_with_more_than_eight_decimals_is_refused(client, auth)
         "USD",
         Decimal("0.92345678"),
     )
+
+
+def test_the_form_librarys_refusals_are_said_in_the_schools_words(client, auth):
+    auth.login_as("administrator")
+    school = build_school(db.session)
+    agreement_id = school.agreement.id
+    sessions_before = school.agreement.sessions_planned
+
+    url = f"/admin/agreement/edit/?id={agreement_id}"
+    data = _edit_form(client, "agreement", agreement_id, sessions_planned="²")
+    page = _page_after(client, client.post(url, data=data))
+
+    assert "Sessions planned: give a whole number" in page
+    assert "Not a valid integer value" not in page
+    db.session.expire_all()
+    assert db.session.get(type(school.agreement), agreement_id).sessions_planned == (
+        sessions_before
+    )
+
+
+def test_a_version_seen_that_is_no_number_is_a_stale_save(client, auth):
+    auth.login_as("administrator")
+    school = build_school(db.session)
+    agreement_id = school.agreement.id
+
+    url = f"/admin/agreement/edit/?id={agreement_id}"
+    data = _edit_form(client, "agreement", agreement_id, seen_version="²")
+    page = _page_after(client, client.post(url, data=data))
+
+    assert "Someone else saved this record after you opened it" in page
+    assert "invalid literal" not in page
+
+
+def test_fields_and_columns_are_named_in_sentence_case(client, auth):
+    auth.login_as("administrator")
+    build_school(db.session)
+
+    form = client.get("/admin/expense/new/").get_data(as_text=True)
+    listing = client.get("/admin/agreement/").get_data(as_text=True)
+
+    assert "Incurred on" in form
+    assert "Incurred On" not in form
+    assert "Sessions planned" in listing
+    assert "Sessions Planned" not in listing

@@ -160,7 +160,9 @@ def test_a_colleagues_programme_posted_into_a_form_is_refused(client, schools):
     )
     response = client.post("/admin/check_in/new/", data=data)
 
-    assert "Not a valid choice" in response.get_data(as_text=True)
+    assert "Programme: choose one of the options offered" in (
+        response.get_data(as_text=True)
+    )
     count = db.session.execute(db.select(db.func.count(CheckIn.id))).scalar()
     assert count == 2
 
