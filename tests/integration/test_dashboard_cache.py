@@ -4,12 +4,13 @@ import json
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 
 from admin.extensions import db
 from app import create_app
 from dashboards import ids
 from plp.enums import Role
+from plp.models import Programme
 from plp.services.budgets import record_revision
 from tests.integration import factories
 from tests.integration.conftest import Auth
@@ -22,6 +23,7 @@ from tests.integration.dashboard_calls import (
 from tests.integration.factories import build_school, form_data
 from tests.integration.test_admin_rules import SecondBrowser
 from tests.integration.test_dashboards import EVERY_CALLBACK, OVERVIEW, SPENDING
+from tests.integration.test_import import SAMPLE
 
 panel = factories.panel
 app = factories.app
@@ -151,6 +153,41 @@ def test_a_budget_revision_recorded_by_a_service_shows_in_the_next_view(
     tiles = overview_tiles(director)
     assert "EUR 1,150.00" in tiles
     assert "EUR 1,100.00" not in tiles
+
+
+def programmes_tile(client) -> str:
+    """Return the number the overview's Programmes tile shows."""
+    response = post_callback(client, figures_payload(OVERVIEW))
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    tiles = response.get_json()["response"][ids.OVERVIEW_TILES]["children"]
+    [title, number, _] = tiles[0]["props"]["children"]
+    assert title["props"]["children"] == "Programmes"
+    return number["props"]["children"]
+
+
+@pytest.mark.parametrize("command", ["demo-data", "import"])
+def test_programmes_a_command_writes_show_in_the_next_view(
+    runner, director, auth, command
+):
+    administrator = auth.make_user("administrator")
+    for email in ("facilitator@school.example.org", "facilitator2@school.example.org"):
+        auth.make_user("facilitator", email)
+    before = programmes_tile(director)
+    args = {
+        "demo-data": ["plp", "demo-data", "--size", "12", "--seed", "3"],
+        "import": ["plp", "import", str(SAMPLE), "--as", administrator.email],
+    }[command]
+
+    result = runner.invoke(args=args)
+
+    assert result.exit_code == 0, result.output
+    assert before == "0"
+    assert programmes_tile(director) == str(count_programmes())
+
+
+def count_programmes() -> int:
+    """Count the programmes in the database."""
+    return db.session.execute(select(func.count(Programme.id))).scalar_one()
 
 
 def test_a_change_rolled_back_leaves_the_kept_view_in_use(director, school):
