@@ -7,9 +7,10 @@ once per callback. Any committed change to a record moves the version in the
 same transaction, so the next view, in whichever worker, works its figures
 out again; entries of older versions are never read again and expire.
 
-Only aggregates are kept, and nothing that depends on who asks: no query kept
-here takes the member of staff, so its answer is the same for every role that
-may read the page, and the page's access check runs before the cache is read.
+Nothing kept depends on who asks: the queries kept here (aggregates, and the
+filter bar's choices) take no member of staff, so an answer is the same for
+every role that may read the page, and the page's access check runs before
+the cache is read.
 The store is Flask-Caching's, set by the CACHE_* settings; NullCache keeps
 nothing and works every figure out on every view.
 """
