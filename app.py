@@ -5,7 +5,7 @@ from flask import Flask, redirect
 import dashboards
 from admin import auth, cli, errors, logs, panel, security
 from admin.config import load_settings
-from admin.extensions import csrf, db, limiter, migrate
+from admin.extensions import cache, csrf, db, limiter, migrate
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -17,6 +17,7 @@ def create_app(config: dict | None = None) -> Flask:
     logs.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory="migrations", render_as_batch=True)
+    cache.init_app(app)
     csrf.init_app(app)
     security.init_app(app)
     limiter.init_app(app)

@@ -11,6 +11,14 @@ DEFAULT_PROPOSAL_EXPIRY_DAYS = 30
 # The name the School's letters and documents are signed with.
 DEFAULT_SCHOOL_NAME = "Democracy School"
 
+# Where the dashboards keep their figures: in each worker's memory, in a Redis
+# server the workers share, or nowhere (every view works its figures out).
+CACHE_TYPES = ("SimpleCache", "RedisCache", "NullCache")
+
+# A kept figure is read until the records change; one kept under an older
+# version of the records is never read again, and a day bounds its memory.
+CACHE_SECONDS = 24 * 60 * 60
+
 
 def load_settings(instance_path: str) -> dict:
     """Return the settings for this process from its environment."""
@@ -20,6 +28,10 @@ def load_settings(instance_path: str) -> dict:
     ZoneInfo(time_zone)  # fails at start-up, not at the first page, if unknown
     expiry_days = proposal_expiry_days(
         os.environ.get("PLP_PROPOSAL_EXPIRY_DAYS", DEFAULT_PROPOSAL_EXPIRY_DAYS)
+    )
+    cache = cache_settings(
+        os.environ.get("PLP_CACHE_TYPE") or CACHE_TYPES[0],
+        os.environ.get("PLP_CACHE_REDIS_URL"),
     )
 
     return {
@@ -34,6 +46,7 @@ def load_settings(instance_path: str) -> dict:
         "PLP_LOGIN_RATE_LIMIT": os.environ.get("PLP_LOGIN_RATE_LIMIT", "10/minute"),
         "PLP_PROPOSAL_EXPIRY_DAYS": expiry_days,
         "PLP_SCHOOL_NAME": os.environ.get("PLP_SCHOOL_NAME") or DEFAULT_SCHOOL_NAME,
+        **cache,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("PLP_SECURE_COOKIES") == "1",
@@ -52,6 +65,30 @@ def proposal_expiry_days(value) -> int:
             "days; give a whole number of 1 or more"
         )
     return int(text)
+
+
+def cache_settings(cache_type: str, redis_url: str | None) -> dict:
+    """Return Flask-Caching's settings, refusing a store it cannot use."""
+    if cache_type not in CACHE_TYPES:
+        raise ValueError(
+            f"PLP_CACHE_TYPE: {cache_type} is not a cache this application "
+            f"knows; give one of {', '.join(CACHE_TYPES)}"
+        )
+    if cache_type == "RedisCache" and not redis_url:
+        raise ValueError(
+            "PLP_CACHE_REDIS_URL: RedisCache needs the Redis server's address, "
+            "such as redis://127.0.0.1:6379/1"
+        )
+
+    return {
+        "CACHE_TYPE": cache_type,
+        "CACHE_REDIS_URL": redis_url,
+        "CACHE_DEFAULT_TIMEOUT": CACHE_SECONDS,
+        # NullCache is chosen on purpose (to time every view worked out afresh).
+        "CACHE_NO_NULL_WARNING": True,
+        # Keeps the figures apart from anything else the Redis server holds.
+        "CACHE_KEY_PREFIX": "plp-dashboards:",
+    }
 
 
 def database_url(instance: Path) -> str:

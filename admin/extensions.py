@@ -1,5 +1,6 @@
 """The Flask extensions, created unbound and bound by the application factory."""
 
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -13,4 +14,5 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
+cache = Cache()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from admin.extensions import db
+from dashboards.cache import CachedQueries
 from dashboards.filters import FilterValues, to_portfolio
 from plp.queries.choices import countries
 from plp.queries.filters import PortfolioFilter
@@ -16,6 +17,11 @@ from plp.queries.filters import PortfolioFilter
 def session() -> Session:
     """Return the request's database session."""
     return db.session
+
+
+def cached_queries() -> CachedQueries:
+    """Return the cache a callback's queries are answered from."""
+    return CachedQueries(session())
 
 
 def today():
@@ -28,14 +34,16 @@ def reporting_currency() -> str:
     return current_app.config["PLP_REPORTING_CURRENCY"]
 
 
-def read_filter(values: FilterValues) -> tuple[PortfolioFilter, list[str]]:
+def read_filter(
+    values: FilterValues, queries: CachedQueries
+) -> tuple[PortfolioFilter, list[str]]:
     """Build the portfolio filter from the filter bar's values, with any refusals.
 
     A country names a client unless several share it, so only the countries
     the filter bar offers are applied, however the request was made.
     """
     portfolio, problems = to_portfolio(values)
-    if portfolio.country and portfolio.country not in countries(session()):
+    if portfolio.country and portfolio.country not in queries(countries):
         problems.append(
             f"“{portfolio.country}” is not one of the countries offered: "
             "the place filter is not applied."

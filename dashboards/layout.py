@@ -21,7 +21,7 @@ from dashboards.access import (
     page_of,
     pages_readable,
 )
-from dashboards.context import read_filter, session
+from dashboards.context import cached_queries, read_filter
 from dashboards.filters import COUNTRY, REGION, FilterValues, from_query, place_value
 from dashboards.filters import to_query as query_of
 from plp.enums import ProgrammeStatus
@@ -134,14 +134,16 @@ def filter_bar(values: FilterValues, problems: list[str]):
 
 def _choices():
     """Return the facilitators, places and stages the filter bar offers."""
-    db = session()
-    people = [{"label": name, "value": person} for person, name in facilitators(db)]
+    queries = cached_queries()
+    people = [
+        {"label": name, "value": person} for person, name in queries(facilitators)
+    ]
     places = [
         {"label": f"Region: {name}", "value": place_value(REGION, name)}
-        for name in regions(db)
+        for name in queries(regions)
     ] + [
         {"label": f"Country: {name}", "value": place_value(COUNTRY, name)}
-        for name in countries(db)
+        for name in queries(countries)
     ]
     stages = [
         {"label": str(status), "value": str(status)} for status in ProgrammeStatus
@@ -196,7 +198,7 @@ def register(app, pages: dict) -> None:
     def follow_filters(*filters):
         """Write the filters into the address and say what could not be applied."""
         values = FilterValues.of(*filters)
-        _, problems = read_filter(values)
+        _, problems = read_filter(values, cached_queries())
         return query_of(values), [html.P(problem) for problem in problems]
 
     @app.callback(

@@ -5,7 +5,7 @@ from dash import Output, dcc, html
 
 from dashboards import figures, ids
 from dashboards.access import MATCHING, for_page
-from dashboards.context import read_filter, session
+from dashboards.context import cached_queries, read_filter
 from dashboards.filters import FilterValues
 from dashboards.layout import FILTER_INPUTS
 from plp.queries.matching import (
@@ -67,29 +67,33 @@ def register(app) -> None:
     @for_page(MATCHING)
     def draw_funnel(*filters):
         """Draw the introductions begun in the period, stage by stage."""
-        portfolio, _ = read_filter(FilterValues.of(*filters))
-        return figures.funnel_chart(funnel(session(), portfolio))
+        queries = cached_queries()
+        portfolio, _ = read_filter(FilterValues.of(*filters), queries)
+        return figures.funnel_chart(queries(funnel, portfolio))
 
     @app.callback(Output(ids.MATCHING_SPANS, "figure"), *FILTER_INPUTS)
     @for_page(MATCHING)
     def draw_spans(*filters):
         """Draw how many days each step of an introduction takes."""
-        portfolio, _ = read_filter(FilterValues.of(*filters))
-        return figures.span_chart(span_days(session(), portfolio))
+        queries = cached_queries()
+        portfolio, _ = read_filter(FilterValues.of(*filters), queries)
+        return figures.span_chart(queries(span_days, portfolio))
 
     @app.callback(Output(ids.MATCHING_MONTHLY, "figure"), *FILTER_INPUTS)
     @for_page(MATCHING)
     def draw_months(*filters):
         """Draw proposals, disclosures and agreements month by month."""
-        portfolio, _ = read_filter(FilterValues.of(*filters))
-        return figures.monthly_events_chart(monthly_events(session(), portfolio))
+        queries = cached_queries()
+        portfolio, _ = read_filter(FilterValues.of(*filters), queries)
+        return figures.monthly_events_chart(queries(monthly_events, portfolio))
 
     @app.callback(Output(ids.MATCHING_END_REASONS, "figure"), *FILTER_INPUTS)
     @for_page(MATCHING)
     def draw_reasons(*filters):
         """Draw why introductions ended in the period."""
-        portfolio, _ = read_filter(FilterValues.of(*filters))
-        return figures.end_reasons_chart(end_reasons(session(), portfolio))
+        queries = cached_queries()
+        portfolio, _ = read_filter(FilterValues.of(*filters), queries)
+        return figures.end_reasons_chart(queries(end_reasons, portfolio))
 
     @app.callback(
         Output(ids.MATCHING_POOL_REGIONS, "figure"),
@@ -99,8 +103,8 @@ def register(app) -> None:
     @for_page(MATCHING)
     def draw_pool(*filters):
         """Draw the mentor pool's places in use by region and by language."""
-        db = session()
+        queries = cached_queries()
         return (
-            figures.pool_chart(pool_use_by_region(db), "region"),
-            figures.pool_chart(pool_use_by_language(db), "language"),
+            figures.pool_chart(queries(pool_use_by_region), "region"),
+            figures.pool_chart(queries(pool_use_by_language), "language"),
         )

@@ -4,7 +4,12 @@ from dash import Output, dcc, html
 
 from dashboards import figures, ids
 from dashboards.access import MATCHING, OVERVIEW, PROGRESS, SPENDING, for_page
-from dashboards.context import read_filter, reporting_currency, session, today
+from dashboards.context import (
+    cached_queries,
+    read_filter,
+    reporting_currency,
+    today,
+)
 from dashboards.filters import FilterValues
 from dashboards.layout import FILTER_INPUTS, page_url
 from plp.enums import ProgressRating
@@ -39,9 +44,9 @@ def register(app) -> None:
     @for_page(OVERVIEW)
     def draw(*filters):
         """Draw the tiles and charts for the filtered portfolio."""
-        values = FilterValues.of(*filters)
-        portfolio, _ = read_filter(values)
-        glance = overview(session(), portfolio, today(), reporting_currency())
+        values, queries = FilterValues.of(*filters), cached_queries()
+        portfolio, _ = read_filter(values, queries)
+        glance = queries(overview, portfolio, today(), reporting_currency())
         return (
             tiles(glance, values),
             figures.stage_chart(glance.by_stage),

@@ -5,7 +5,7 @@ from dash import Input, Output, dcc, html
 
 from dashboards import figures, ids
 from dashboards.access import PROGRESS, for_page
-from dashboards.context import read_filter, session, today
+from dashboards.context import cached_queries, read_filter, today
 from dashboards.filters import FilterValues
 from dashboards.layout import FILTER_INPUTS
 from plp.queries.progress import agenda_timeline, progress_by_programme
@@ -60,8 +60,9 @@ def register(app) -> None:
     @for_page(PROGRESS)
     def draw(*filters):
         """Draw progress per programme, overdue items and progress by facilitator."""
-        portfolio, _ = read_filter(FilterValues.of(*filters))
-        rows = progress_by_programme(session(), portfolio, today())
+        queries = cached_queries()
+        portfolio, _ = read_filter(FilterValues.of(*filters), queries)
+        rows = queries(progress_by_programme, portfolio, today())
         trailing = sorted(rows, key=figures.lag, reverse=True)[:MOST_CHOICES]
         return (
             figures.progress_chart(rows),
@@ -91,8 +92,9 @@ def register(app) -> None:
         """Draw one programme's agenda, planned against actual."""
         if not reference:
             return figures.timeline_chart("", [], today())
-        portfolio, _ = read_filter(FilterValues.of(*filters))
-        items = agenda_timeline(session(), portfolio, str(reference), today())
+        queries = cached_queries()
+        portfolio, _ = read_filter(FilterValues.of(*filters), queries)
+        items = queries(agenda_timeline, portfolio, str(reference), today())
         return figures.timeline_chart(str(reference), items, today())
 
 

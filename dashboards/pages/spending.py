@@ -5,7 +5,12 @@ from dash import Output, dcc, html
 
 from dashboards import figures, ids
 from dashboards.access import SPENDING, for_page
-from dashboards.context import read_filter, reporting_currency, session, today
+from dashboards.context import (
+    cached_queries,
+    read_filter,
+    reporting_currency,
+    today,
+)
 from dashboards.filters import FilterValues
 from dashboards.layout import FILTER_INPUTS
 from plp.queries.money import (
@@ -58,11 +63,11 @@ def register(app) -> None:
     @for_page(SPENDING)
     def draw_programmes(*filters):
         """Draw the portfolio totals, money per programme and budgets nearly spent."""
-        portfolio, _ = read_filter(FilterValues.of(*filters))
-        db, currency, rates = _money_context()
-        totals = convert(money_by_currency(db, portfolio), rates, currency)
-        rows = money_by_programme(db, portfolio)
-        near, count = programmes_over_or_near_budget(db, portfolio, figures.TOP_N)
+        queries, currency, rates = _money_context()
+        portfolio, _ = read_filter(FilterValues.of(*filters), queries)
+        totals = convert(queries(money_by_currency, portfolio), rates, currency)
+        rows = queries(money_by_programme, portfolio)
+        near, count = queries(programmes_over_or_near_budget, portfolio, figures.TOP_N)
         return (
             totals_panel(totals, today()),
             figures.programme_money_chart(rows, rates, currency),
@@ -76,11 +81,11 @@ def register(app) -> None:
     @for_page(SPENDING)
     def draw_months(*filters):
         """Draw spending month by month against the agreed budget."""
-        portfolio, _ = read_filter(FilterValues.of(*filters))
-        db, currency, rates = _money_context()
-        totals = convert(money_by_currency(db, portfolio), rates, currency)
+        queries, currency, rates = _money_context()
+        portfolio, _ = read_filter(FilterValues.of(*filters), queries)
+        totals = convert(queries(money_by_currency, portfolio), rates, currency)
         return figures.monthly_spending_chart(
-            monthly_spending(db, portfolio),
+            queries(monthly_spending, portfolio),
             rates,
             currency,
             totals.amounts.get("agreed"),
@@ -93,15 +98,16 @@ def register(app) -> None:
     @for_page(SPENDING)
     def draw_categories(*filters):
         """Draw planned, committed and spent money per budget category."""
-        portfolio, _ = read_filter(FilterValues.of(*filters))
-        db, currency, rates = _money_context()
-        return figures.category_chart(money_by_category(db, portfolio), rates, currency)
+        queries, currency, rates = _money_context()
+        portfolio, _ = read_filter(FilterValues.of(*filters), queries)
+        rows = queries(money_by_category, portfolio)
+        return figures.category_chart(rows, rates, currency)
 
 
 def _money_context():
-    """Return the session, the reporting currency and today's exchange rates to it."""
-    db, currency = session(), reporting_currency()
-    return db, currency, exchange_rates(db, currency, today())
+    """Return the queries' cache, the reporting currency and today's rates to it."""
+    queries, currency = cached_queries(), reporting_currency()
+    return queries, currency, queries(exchange_rates, currency, today())
 
 
 def totals_panel(totals: Converted, on) -> list:

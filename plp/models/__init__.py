@@ -68,8 +68,8 @@ __all__ = [
     "User",
 ]
 
-# The rules hold, and changes kept up to date after a workflow step are
-# audited, on every session that uses these models, whichever way a change
-# arrives; importing them here means nobody can forget to.
-from plp import rules  # noqa: F401
+# The rules hold, changes kept up to date after a workflow step are audited,
+# and the records' version moves, on every session that uses these models,
+# whichever way a change arrives; importing them here means nobody can forget.
+from plp import records_version, rules  # noqa: F401
 from plp.services import audit  # noqa: F401
