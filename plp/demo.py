@@ -268,6 +268,7 @@ def _write_batch(session: Session, ctx: DemoContext, statuses: list) -> None:
             pending.from_state,
             pending.to_state,
             pending.note,
+            pending.automated_by,
         )
         event.occurred_at = pending.moment
     ctx.events.clear()

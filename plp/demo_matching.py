@@ -32,7 +32,7 @@ from plp.models import (
     Need,
     Programme,
 )
-from plp.services.matching import REFUSAL_REASON, end_reason_shown
+from plp.services.matching import REFUSAL_REASON, end_reason_shown, expiry_label
 from plp.services.shortlists import draft_shortlist
 
 M = MatchState
@@ -50,19 +50,8 @@ PATH = (
 STILL_OPEN = PATH[:-1]
 ENDED = (M.DECLINED, M.WITHDRAWN, M.EXPIRED)
 
-# The audit trail's name for the step into each state.
-ACTION = {
-    M.SHORTLISTED: "shortlist",
-    M.PROPOSED: "propose",
-    M.DISCLOSED: "disclose",
-    M.INTERVIEW: "interview",
-    M.INVITED: "invite",
-    M.ACCEPTED: "accept",
-    M.AGREED: "agree",
-    M.DECLINED: "decline",
-    M.WITHDRAWN: "withdraw",
-    M.EXPIRED: "expire",
-}
+# The days the demo School's proposals wait for an answer before they expire.
+DEMO_EXPIRY_DAYS = 30
 
 OPEN_WEIGHTS = {
     M.SHORTLISTED: 3,
@@ -91,7 +80,7 @@ ENDINGS = {
         (M.SHORTLISTED, "The need is covered by another introduction."),
         (M.PROPOSED, "The client withdrew from this introduction."),
     ),
-    M.EXPIRED: ((M.PROPOSED, "No answer within 30 days."),),
+    M.EXPIRED: ((M.PROPOSED, f"No answer within {DEMO_EXPIRY_DAYS} days."),),
 }
 
 SESSION_NOTES = (
@@ -244,15 +233,18 @@ def _tell_story(ctx, programme, match, state, window) -> list[datetime]:
         if beat.state is None:
             _consent(ctx, match, beat, moment, facilitator)
             continue
+        # Named as the services name each step; expiry is the schedule's.
+        expired = beat.state == M.EXPIRED
         ctx.events.append(
             PendingEvent(
-                facilitator,
+                None if expired else facilitator,
                 match,
-                ACTION[beat.state],
+                str(beat.state),
                 moment,
                 before,
                 beat.state,
                 beat.note,
+                expiry_label(DEMO_EXPIRY_DAYS) if expired else None,
             )
         )
         before = beat.state

@@ -263,13 +263,14 @@ def as_euros(amount: Decimal, currency: str) -> Decimal:
 class PendingEvent:
     """An audit event to write once its record has an id."""
 
-    actor: User
+    actor: User | None
     entity: Base
     action: str
     moment: datetime
     from_state: str | None = None
     to_state: str | None = None
     note: str | None = None
+    automated_by: str | None = None
 
 
 @dataclass

@@ -259,7 +259,7 @@ def expire_proposals(
     query = select(Match).where(Match.state == M.PROPOSED, proposed_at < cutoff)
     matches = session.execute(query.with_for_update()).scalars().all()
 
-    expiry = f"Automatic expiry (after {older_than_days} days)"
+    expiry = expiry_label(older_than_days)
 
     def change() -> None:
         for match in matches:
@@ -271,6 +271,11 @@ def expire_proposals(
         "expired %s proposals older than %s days", len(matches), older_than_days
     )
     return len(matches)
+
+
+def expiry_label(days: int) -> str:
+    """Say in the audit trail what expired a proposal: the scheduled expiry."""
+    return f"Automatic expiry (after {days} days)"
 
 
 def _take_step(

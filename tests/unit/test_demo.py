@@ -262,6 +262,24 @@ def test_every_match_state_change_is_in_the_audit_trail(school):
         assert steps[match.id][-1] == match.state
 
 
+def test_match_steps_are_named_in_the_trail_as_the_workflow_names_them(school):
+    events = school.execute(
+        select(AuditEvent).where(
+            AuditEvent.entity_type == "Match",
+            AuditEvent.to_state.is_not(None),
+            AuditEvent.action != "record consent",
+        )
+    ).scalars()
+
+    for event in events:
+        assert event.action == event.to_state
+        if event.to_state == MatchState.EXPIRED:
+            assert event.actor is None
+            assert event.automated_by == "Automatic expiry (after 30 days)"
+        else:
+            assert event.actor is not None
+
+
 def test_the_mentor_pool_spans_many_countries_regions_and_languages(school):
     mentors = school.execute(select(Mentor)).scalars().all()
     languages = {code for mentor in mentors for code in mentor.languages.split(", ")}
