@@ -1,4 +1,5 @@
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
@@ -69,6 +70,37 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+@contextmanager
+def foreign_keys_off_on_sqlite(connection):
+    """Let a migration rebuild an SQLite table that other tables point at.
+
+    A batch rebuild drops the old table; with foreign keys on, SQLite would
+    refuse that or delete the rows pointing at it. The pragma takes effect only
+    outside a transaction, so it is set before the migrations begin, and the
+    foreign keys are checked again before their work is committed.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    connection.commit()
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
+
+
+def check_foreign_keys(connection):
+    """Refuse to commit migrations that left a row pointing at nothing."""
+    if connection.dialect.name != "sqlite":
+        return
+    orphans = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if orphans:
+        tables = sorted({orphan[0] for orphan in orphans})
+        raise RuntimeError(f"rows point at nothing in: {', '.join(tables)}")
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -93,13 +125,14 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    with connectable.connect() as connection, foreign_keys_off_on_sqlite(connection):
         context.configure(
             connection=connection, target_metadata=get_metadata(), **conf_args
         )
 
         with context.begin_transaction():
             context.run_migrations()
+            check_foreign_keys(connection)
 
 
 if context.is_offline_mode():

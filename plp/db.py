@@ -25,6 +25,29 @@ class Base(DeclarativeBase):
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
+    def __init_subclass__(cls, **kwargs):
+        """Give every model's table ids that are never handed out twice."""
+        if "__tablename__" in cls.__dict__:
+            cls.__table_args__ = _never_reusing_ids(cls.__dict__.get("__table_args__"))
+        super().__init_subclass__(**kwargs)
+
+
+def _never_reusing_ids(table_args):
+    """Return a model's table arguments with SQLite's AUTOINCREMENT added.
+
+    Without it SQLite gives the highest id again once its row is deleted, and
+    the audit trail, which names records by id, would lend the deleted
+    record's history to the new one. PostgreSQL's sequences never go back.
+    """
+    option = {"sqlite_autoincrement": True}
+    if table_args is None:
+        return (option,)
+    if isinstance(table_args, dict):
+        return {**table_args, **option}
+    if table_args and isinstance(table_args[-1], dict):
+        return (*table_args[:-1], {**table_args[-1], **option})
+    return (*table_args, option)
+
 
 # Operators whose plain-number operand is a factor, not an amount: it must not
 # be scaled into whole units (amount * 2 doubles the amount, not times 200).

@@ -39,6 +39,8 @@ def empty_all_tables(connection) -> None:
     else:
         for table in tables:
             connection.execute(table.delete())
+        # Start ids again from 1, as RESTART IDENTITY does on PostgreSQL.
+        connection.execute(text("DELETE FROM sqlite_sequence"))
 
 
 @pytest.fixture(autouse=True, scope="session")

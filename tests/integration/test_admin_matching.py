@@ -1021,6 +1021,29 @@ def test_a_bulk_delete_of_shortlisted_matches_deletes_and_audits_each(client, au
     assert deletions() == [(i, "shortlisted") for i in ids]
 
 
+def test_a_match_made_after_deleting_the_newest_has_its_own_id_and_history(
+    client, auth
+):
+    facilitator = auth.login_as("facilitator")
+    programme = make_programme(db.session, facilitator)
+    first, second = make_mentor(db.session), make_mentor(db.session)
+    db.session.commit()
+    post_new_match(client, programme, first)
+    deleted_id = match_ids()[-1]
+
+    flashed(client, post_action(client, "delete", [deleted_id]))
+    post_new_match(client, programme, second)
+
+    [new_id] = match_ids()
+    history = db.session.execute(
+        select(AuditEvent.action).where(
+            AuditEvent.entity_type == "Match", AuditEvent.entity_id == new_id
+        )
+    )
+    assert new_id != deleted_id
+    assert history.scalars().all() == ["shortlisted"]
+
+
 def test_a_bulk_delete_refuses_foreign_ids_without_naming_them(client, auth):
     facilitator = auth.login_as("facilitator")
     own = new_match(facilitator)

@@ -11,14 +11,22 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy.orm import Session
 
 import tests.conftest as shared
 from plp.db import Base
 from plp.enums import MatchState as M
-from plp.models import AuditEvent, Match
-from tests.unit.factories import make_match, make_mentor, make_programme
+from plp.enums import ProgrammeStatus
+from plp.models import AuditEvent, Match, Programme, User
+from plp.services.matching import delete_shortlisted
+from tests.unit.factories import (
+    make_agreement,
+    make_match,
+    make_mentor,
+    make_programme,
+    make_user,
+)
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -111,3 +119,65 @@ def test_upgrading_keeps_early_end_reasons_to_the_audit_trail(empty_database_url
         "Consent to disclosure was not given.",
     ]
     assert trail == [(ids[0], f"Ended before disclosure: {said}")]
+
+
+def in_any_order(described: list[dict]) -> list[dict]:
+    """Sort what the inspector lists, whose order a rebuilt table may change."""
+    return sorted(described, key=repr)
+
+
+def schema_and_rows(engine) -> dict:
+    """Describe every table: its columns, keys, constraints, indexes and rows."""
+    described = {}
+    schema = inspect(engine)
+    with engine.connect() as connection:
+        for table in schema.get_table_names():
+            if table == "alembic_version":
+                continue
+            rows = connection.execute(text(f"SELECT * FROM {table} ORDER BY id"))
+            described[table] = {
+                "columns": [
+                    (column["name"], str(column["type"]), column["nullable"])
+                    for column in schema.get_columns(table)
+                ],
+                "foreign keys": in_any_order(schema.get_foreign_keys(table)),
+                "unique": in_any_order(schema.get_unique_constraints(table)),
+                "checks": in_any_order(schema.get_check_constraints(table)),
+                "indexes": in_any_order(schema.get_indexes(table)),
+                "rows": rows.all(),
+            }
+    return described
+
+
+def test_upgrading_keeps_every_row_and_gives_no_deleted_matchs_id_again(
+    empty_database_url,
+):
+    upgrade_to_head(empty_database_url, "49f5268e31cc")
+    engine = create_engine(empty_database_url)
+    with Session(engine) as session:
+        facilitator = make_user(session)
+        programme = make_programme(session, ProgrammeStatus.ACTIVE, facilitator)
+        make_agreement(session, programme, make_mentor(session))
+        for _ in range(3):
+            make_match(session, programme, make_mentor(session), M.SHORTLISTED)
+        session.commit()
+        facilitator_id, programme_id = facilitator.id, programme.id
+    before = schema_and_rows(engine)
+
+    upgrade_to_head(empty_database_url)
+
+    assert schema_and_rows(engine) == before
+    with Session(engine) as session:
+        highest = session.execute(select(func.max(Match.id))).scalar_one()
+        delete_shortlisted(session, session.get(User, facilitator_id), [highest])
+        programme = session.get(Programme, programme_id)
+        new = make_match(session, programme, make_mentor(session), M.SHORTLISTED)
+        session.commit()
+        trail = session.execute(
+            select(AuditEvent.action).where(
+                AuditEvent.entity_type == "Match", AuditEvent.entity_id == new.id
+            )
+        ).all()
+    engine.dispose()
+    assert new.id > highest
+    assert trail == []

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import DateTime, Float, Numeric, inspect
+from sqlalchemy.dialects.sqlite import dialect as sqlite
+from sqlalchemy.schema import CreateTable
 
 import plp.models
 from plp.db import Base, ScaledDecimal, UTCDateTime
@@ -160,6 +162,17 @@ def test_the_session_and_the_database_delete_children_alike():
     # A session that kept children the database deletes would set their keys
     # to NULL first; one that deleted what the database keeps would hide it.
     assert mismatched == []
+
+
+def test_no_table_gives_a_deleted_records_id_again_on_sqlite():
+    reusing = [
+        table.name
+        for table in Base.metadata.sorted_tables
+        if "AUTOINCREMENT" not in str(CreateTable(table).compile(dialect=sqlite()))
+    ]
+
+    # The audit trail names records by id: a reused one would lend it history.
+    assert reusing == []
 
 
 def _own_modules() -> list[str]:
