@@ -10,7 +10,7 @@ The rebuild drops each old table; migrations/env.py turns SQLite's foreign
 keys off while migrating, so that no row pointing at it is deleted or refused.
 
 Revision ID: f682a90d147f
-Revises: 49f5268e31cc
+Revises: e68df7dcb1e9
 Create Date: 2026-12-12 10:00:00.000000
 
 """
@@ -19,7 +19,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'f682a90d147f'
-down_revision = '49f5268e31cc'
+down_revision = 'e68df7dcb1e9'
 branch_labels = None
 depends_on = None
 

@@ -152,7 +152,7 @@ def schema_and_rows(engine) -> dict:
 def test_upgrading_keeps_every_row_and_gives_no_deleted_matchs_id_again(
     empty_database_url,
 ):
-    upgrade_to_head(empty_database_url, "49f5268e31cc")
+    upgrade_to_head(empty_database_url, "e68df7dcb1e9")
     engine = create_engine(empty_database_url)
     with Session(engine) as session:
         facilitator = make_user(session)

@@ -165,10 +165,12 @@ def test_the_session_and_the_database_delete_children_alike():
 
 
 def test_no_table_gives_a_deleted_records_id_again_on_sqlite():
+    # A table whose one row has a fixed id (the records' version) hands none out.
     reusing = [
         table.name
         for table in Base.metadata.sorted_tables
-        if "AUTOINCREMENT" not in str(CreateTable(table).compile(dialect=sqlite()))
+        if any(column.autoincrement is not False for column in table.primary_key)
+        and "AUTOINCREMENT" not in str(CreateTable(table).compile(dialect=sqlite()))
     ]
 
     # The audit trail names records by id: a reused one would lend it history.
