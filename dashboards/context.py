@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from admin.extensions import db
 from dashboards.cache import CachedQueries
 from dashboards.filters import FilterValues, to_portfolio
-from plp.queries.choices import countries
+from plp.queries.choices import countries, facilitators
 from plp.queries.filters import PortfolioFilter
 
 
@@ -40,9 +40,18 @@ def read_filter(
     """Build the portfolio filter from the filter bar's values, with any refusals.
 
     A country names a client unless several share it, so only the countries
-    the filter bar offers are applied, however the request was made.
+    the filter bar offers are applied, however the request was made; so is a
+    facilitator, so that an address naming nobody's account says so rather
+    than showing an empty School.
     """
     portfolio, problems = to_portfolio(values)
+    chosen = portfolio.facilitator_id
+    if chosen is not None and chosen not in dict(queries(facilitators)):
+        problems.append(
+            f"“{chosen}” is not a facilitator of any programme: "
+            "the filter is not applied."
+        )
+        portfolio = replace(portfolio, facilitator_id=None)
     if portfolio.country and portfolio.country not in queries(countries):
         problems.append(
             f"“{portfolio.country}” is not one of the countries offered: "

@@ -261,6 +261,24 @@ def test_clicking_a_programme_in_the_chart_drills_down_into_it(director, school)
     )
 
 
+def test_a_facilitator_of_no_programme_in_the_address_is_not_applied(director, school):
+    body = payload(
+        [(ids.URL, "search"), (ids.FILTER_MESSAGE, "children")],
+        filter_inputs(facilitator=school.approver.id),
+    )
+
+    messages = json.dumps(
+        response_of(post_callback(director, body), ids.FILTER_MESSAGE, "children"),
+        ensure_ascii=False,
+    )
+    tiles = json.dumps(
+        _call(director, OVERVIEW, facilitator=school.approver.id)[ids.OVERVIEW_TILES]
+    )
+
+    assert f"“{school.approver.id}” is not a facilitator of any programme" in messages
+    assert "EUR 1,100.00" in tiles
+
+
 ODD_VALUES = [7, ["region:West Africa"], {"a": 1}, True]
 
 
