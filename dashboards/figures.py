@@ -122,7 +122,7 @@ def stage_chart(by_stage: dict[str, int]) -> go.Figure:
         cliponaxis=False,
         hovertemplate="%{x}: %{y}<extra></extra>",
     )
-    figure.update_yaxes(title_text="programmes", rangemode="tozero")
+    _count_axis(figure, "y", "programmes", rangemode="tozero")
     return figure
 
 
@@ -233,7 +233,7 @@ def facilitator_chart(rows: Sequence[ProgrammeProgress], top: int = TOP_N) -> go
             hovertemplate="%{y}: %{x} " + name + "<extra></extra>",
         )
     figure.update_layout(barmode="stack", height=_bar_height(len(shown)))
-    figure.update_xaxes(title_text="programmes")
+    _count_axis(figure, "x", "programmes")
     return figure
 
 
@@ -267,7 +267,7 @@ def overdue_chart(rows: Sequence[ProgrammeProgress], top: int = TOP_N) -> go.Fig
         hovertemplate="%{y}: %{x} overdue<extra></extra>",
     )
     figure.update_layout(height=_bar_height(len(labels)))
-    figure.update_xaxes(title_text="items past their due date")
+    _count_axis(figure, "x", "items past their due date")
     return figure
 
 
@@ -618,7 +618,7 @@ def monthly_events_chart(rows: Sequence[tuple[str, str, int]]) -> go.Figure:
         )
     figure.update_layout(barmode="group")
     figure.update_xaxes(type="category")
-    figure.update_yaxes(title_text="matches", rangemode="tozero")
+    _count_axis(figure, "y", "matches", rangemode="tozero")
     return figure
 
 
@@ -646,7 +646,7 @@ def span_chart(spans: Sequence[SpanDays]) -> go.Figure:
             hovertemplate="%{x}: %{y} days<extra>" + name + "</extra>",
         )
     figure.update_layout(barmode="group")
-    figure.update_yaxes(title_text="days", rangemode="tozero")
+    _count_axis(figure, "y", "days", rangemode="tozero")
     return figure
 
 
@@ -678,7 +678,7 @@ def end_reasons_chart(
         hovertemplate="%{y}: %{x} matches<extra></extra>",
     )
     figure.update_layout(height=_bar_height(len(labels)))
-    figure.update_xaxes(title_text="matches")
+    _count_axis(figure, "x", "matches")
     return figure
 
 
@@ -721,7 +721,7 @@ def pool_chart(rows: Sequence[PoolUse], by: str, top: int = TOP_N) -> go.Figure:
         hovertemplate="%{y}: %{x} places free<extra></extra>",
     )
     figure.update_layout(barmode="stack", height=_bar_height(len(shown)))
-    figure.update_xaxes(title_text="places")
+    _count_axis(figure, "x", "places")
     return figure
 
 
@@ -746,3 +746,26 @@ def _plotted(amount: Decimal) -> float:
     """Hand a Decimal to plotly, whose JSON has no decimal type; nothing is summed
     after this point."""
     return float(amount)
+
+
+def _count_axis(figure: go.Figure, axis: str, title: str, **settings) -> None:
+    """Title an axis that counts things, ticking at whole numbers only.
+
+    Plotly steps a small range by halves ("1.5 programmes"); up to ten, the
+    ticks go one by one, and above that Plotly's own round steps are whole.
+    """
+    largest = sum(
+        max(
+            (value for value in getattr(trace, axis) or () if _is_number(value)),
+            default=0,
+        )
+        for trace in figure.data
+    )
+    if largest <= 10:
+        settings["dtick"] = 1
+    update = figure.update_yaxes if axis == "y" else figure.update_xaxes
+    update(title_text=title, tickformat=",d", **settings)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)

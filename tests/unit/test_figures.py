@@ -85,6 +85,17 @@ def test_the_stage_chart_counts_programmes_per_stage():
     assert dict(zip(bars.x, bars.y, strict=True))["active"] == 4
 
 
+def test_a_small_count_ticks_one_by_one_and_a_large_one_at_whole_steps():
+    few = dict.fromkeys(ProgrammeStatus, 0) | {ProgrammeStatus.ACTIVE: 2}
+    many = dict.fromkeys(ProgrammeStatus, 0) | {ProgrammeStatus.ACTIVE: 4_000}
+
+    small = figures.stage_chart(few).layout.yaxis
+    large = figures.stage_chart(many).layout.yaxis
+
+    assert (small.dtick, small.tickformat) == (1, ",d")
+    assert (large.dtick, large.tickformat) == (None, ",d")
+
+
 def test_the_stage_chart_says_when_no_programme_matches():
     figure = figures.stage_chart(dict.fromkeys(ProgrammeStatus, 0))
 
