@@ -515,13 +515,28 @@ def monthly_spending_chart(
 
 
 def _add_budget_line(figure, budget: Decimal, currency: str, months: list[str]):
-    """Draw the agreed budget across the months as a dashed line."""
+    """Draw the agreed budget across the whole chart as a dashed line.
+
+    A line between the first and the last month would have no length when
+    there is only one month; a shape spans the plot however many there are,
+    and an empty trace of the same look names it in the legend.
+    """
+    line = {"color": MONEY_COLOURS["agreed"], "dash": "dash"}
+    figure.add_shape(
+        type="line",
+        xref="paper",
+        x0=0,
+        x1=1,
+        y0=_plotted(budget),
+        y1=_plotted(budget),
+        line=line,
+    )
     figure.add_scatter(
         name=f"agreed budget {money_text(budget, currency)}",
-        x=[months[0], months[-1]],
-        y=[_plotted(budget)] * 2,
+        x=[months[0]],
+        y=[None],
         mode="lines",
-        line={"color": MONEY_COLOURS["agreed"], "dash": "dash"},
+        line=line,
         hoverinfo="skip",
     )
 

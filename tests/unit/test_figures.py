@@ -268,8 +268,18 @@ def test_monthly_spending_adds_up_to_date_and_draws_the_budget():
 
     assert list(_trace(figure, "spent in the month").y) == [112.0, 50.0]
     assert list(_trace(figure, "spent to date").y) == [112.0, 162.0]
-    budget = _trace(figure, "agreed budget EUR 1,000.00")
-    assert list(budget.y) == [1000.0, 1000.0]
+    assert _trace(figure, "agreed budget EUR 1,000.00").showlegend is not False
+    [line] = figure.layout.shapes
+    assert (line.y0, line.y1, line.x0, line.x1) == (1000.0, 1000.0, 0, 1)
+
+
+def test_the_budget_spans_the_chart_when_there_is_one_month():
+    months = [("2026-01", "EUR", Decimal("100.00"))]
+
+    figure = figures.monthly_spending_chart(months, RATES, "EUR", Decimal("1000.00"))
+
+    [line] = figure.layout.shapes
+    assert (line.xref, line.x0, line.x1, line.y0) == ("paper", 0, 1, 1000.0)
 
 
 def test_a_period_without_spending_says_so():
