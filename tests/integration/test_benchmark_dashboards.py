@@ -29,8 +29,9 @@ def school_app(database_url):
         build_demo_school(db.session, size=3)
         db.session.remove()
     yield app
-    with app.app_context(), db.engine.begin() as connection:
-        empty_all_tables(connection)
+    with app.app_context():
+        with db.engine.begin() as connection:
+            empty_all_tables(connection)
         db.engine.dispose()
     limiter.reset()
 
