@@ -1,0 +1,1 @@
+"""Benchmarks run by hand against a demo School; the application never imports them."""
