@@ -26,6 +26,7 @@ from plp.demo_finance import (
     add_revisions,
     add_seminars,
     book_place,
+    write_expenses,
 )
 from plp.demo_matching import (
     add_check_ins,
@@ -256,6 +257,7 @@ def _write_batch(session: Session, ctx: DemoContext, statuses: list) -> None:
         ctx.loose.clear()
     session.flush()
 
+    write_expenses(session, ctx)
     write_agreements(session, ctx)
     session.flush()
 

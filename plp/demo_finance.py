@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from plp.demo_programmes import Timeline
@@ -98,6 +99,8 @@ PAYEES = {
         "EuroRail Travel",
         "Hotel Meridian",
         "Continental Coaches",
+        "City Cabs",
+        "Airport Express",
     ),
     BudgetCategory.RESIDENTIAL_SEMINAR: ("Democracy School seminars",),
     BudgetCategory.FACILITATION: ("Democracy School facilitation",),
@@ -311,47 +314,157 @@ def _spending_by_line(ctx, programme, timeline: Timeline, budget, payees) -> dic
     return spent
 
 
-# The smallest invoice of each kind worth sending, in euros: a train ticket,
-# a box of leaflets, a page of translation, a morning's room hire.
+# The smallest invoice of each kind worth sending, in euros: a session's fee,
+# a bus ticket, a box of leaflets, a page of translation, a room for an hour.
 SMALLEST_INVOICE = {
-    BudgetCategory.MENTORING: 150,
-    BudgetCategory.COACHING: 150,
-    BudgetCategory.TRAVEL: 60,
+    BudgetCategory.MENTORING: 100,
+    BudgetCategory.COACHING: 100,
+    BudgetCategory.TRAVEL: 15,
     BudgetCategory.RESIDENTIAL_SEMINAR: 300,
-    BudgetCategory.FACILITATION: 200,
-    BudgetCategory.MATERIALS: 40,
-    BudgetCategory.TRANSLATION: 80,
-    BudgetCategory.OTHER: 50,
+    BudgetCategory.FACILITATION: 75,
+    BudgetCategory.MATERIALS: 20,
+    BudgetCategory.TRANSLATION: 30,
+    BudgetCategory.OTHER: 20,
 }
+
+# Lines invoiced month by month while the programme runs, and how many
+# invoices a month: mentors and coaches bill per session, facilitation per
+# review meeting.
+MONTHLY_INVOICES = {
+    BudgetCategory.MENTORING: (3, 5),
+    BudgetCategory.COACHING: (3, 5),
+    BudgetCategory.FACILITATION: (2, 3),
+}
+
+# How many receipts the other lines gather over a programme's life.
+RECEIPTS = {
+    BudgetCategory.TRAVEL: (6, 16),
+    BudgetCategory.RESIDENTIAL_SEMINAR: (1, 2),
+    BudgetCategory.MATERIALS: (4, 12),
+    BudgetCategory.TRANSLATION: (3, 8),
+    BudgetCategory.OTHER: (4, 10),
+}
+
+# Days a trip's receipts spread over: the flight, the hotel, the taxis.
+TRIP_DAYS = 10
 
 
 def _add_invoices(ctx, programme, timeline, line, amount: Decimal, payees) -> None:
-    """Add one to three invoices sharing a line's spending, each a plausible sum."""
+    """Plan the invoices sharing a line's spending, each a plausible round sum.
+
+    They are written in bulk with the rest of the batch (see `write_expenses`).
+    """
     rnd = ctx.rnd
     unit = invoice_unit(programme.currency)
     smallest = euros_to(programme.currency, SMALLEST_INVOICE[line.category])
     amount = _round_down(amount, unit)
     if amount < smallest:
         return
-    count = min(rnd.between(1, 3), int(amount / smallest))
-    # Each invoice is at least the smallest; the rest is shared out unevenly.
-    weights = [rnd.between(1, 5) for _ in range(count)]
-    rest = amount - smallest * count
-    parts = [smallest + _round_down(rest * w / sum(weights), unit) for w in weights]
+    first = timeline.start_date
+    last = max(timeline.ends_on, first)
+    wanted, evenly = _invoice_count(ctx, line.category, (last - first).days)
+    count = min(wanted, int(amount / smallest))
+    # Each invoice is at least the smallest; the rest is shared out unevenly,
+    # a little for fees that recur, more for receipts.
+    weights = [rnd.between(3, 5) if evenly else rnd.between(1, 5) for _ in range(count)]
+    rest, whole = amount - smallest * count, sum(weights)
+    parts = [smallest + _round_down(rest * w / whole, unit) for w in weights]
     parts[-1] += amount - sum(parts)
-    last = max(timeline.ends_on, timeline.start_date)
-    days = sorted(rnd.day_between(timeline.start_date, last) for _ in parts)
+    days = _invoice_days(ctx, line.category, first, last, count, evenly)
+    payee = payees.get(id(line))
     for part, day in zip(parts, days, strict=True):
         ctx.invoices += 1
-        Expense(
-            programme=programme,
-            budget_line=line,
-            incurred_on=day,
-            amount=part,
-            payee=payees.get(id(line)) or rnd.pick(PAYEES[line.category]),
-            reference=f"INV-{day.year}-{ctx.invoices:06d}",
-            description=line.description,
+        description = line.description
+        if evenly:
+            description = f"{description}, {MONTHS[day.month - 1]} {day.year}"
+        ctx.expenses.append(
+            PlannedExpense(
+                programme=programme,
+                line=line,
+                incurred_on=day,
+                amount=part,
+                payee=payee or rnd.pick(PAYEES[line.category]),
+                reference=f"INV-{day.year}-{ctx.invoices:07d}",
+                description=description,
+            )
         )
+
+
+MONTHS = (
+    "January", "February", "March", "April", "May", "June", "July", "August",
+    "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def _invoice_count(ctx, category, days: int) -> tuple[int, bool]:
+    """Return how many invoices a line wants, and whether they come monthly."""
+    if category in MONTHLY_INVOICES:
+        months = max(1, round(days / 30.4))
+        return months * ctx.rnd.between(*MONTHLY_INVOICES[category]), True
+    return ctx.rnd.between(*RECEIPTS[category]), False
+
+
+def _invoice_days(ctx, category, first: date, last: date, count: int, evenly: bool):
+    """Return the invoices' days, in order and none after `last`."""
+    rnd = ctx.rnd
+    span = (last - first).days
+    if evenly:
+        # One within each equal stretch of the running time.
+        return [
+            first + timedelta(days=span * i // count + rnd.between(0, span // count))
+            for i in range(count)
+        ]
+    if category == BudgetCategory.TRAVEL:
+        # Trips: receipts a few days apart around each journey.
+        trips = [rnd.day_between(first, last) for _ in range((count + 3) // 4)]
+        days = [
+            min(rnd.pick(trips) + timedelta(days=rnd.between(0, TRIP_DAYS)), last)
+            for _ in range(count)
+        ]
+        return sorted(days)
+    return sorted(rnd.day_between(first, last) for _ in range(count))
+
+
+@dataclass(frozen=True)
+class PlannedExpense:
+    """An invoice to write once its programme and line have ids."""
+
+    programme: Programme
+    line: BudgetLine
+    incurred_on: date
+    amount: Decimal
+    payee: str
+    reference: str
+    description: str
+
+
+def write_expenses(session: Session, ctx: DemoContext) -> None:
+    """Insert the batch's planned invoices, now that their records have ids.
+
+    A million invoices would make the flush the slowest part of a benchmark
+    School, so they go in as one bulk INSERT through the session, which the
+    records' version notes like any other change. The flush-time rules do not
+    see such an INSERT: each invoice meets them as planned instead. It is paid
+    from a line of its own programme's budget, more than zero, in whole cents,
+    and dated between the programme's start and the last day it ran, never
+    after the demo's day.
+    """
+    rows = [
+        {
+            "programme_id": planned.programme.id,
+            "budget_line_id": planned.line.id,
+            "incurred_on": planned.incurred_on,
+            "amount": planned.amount,
+            "payee": planned.payee,
+            "reference": planned.reference,
+            "description": planned.description,
+            "version": 1,
+        }
+        for planned in ctx.expenses
+    ]
+    ctx.expenses.clear()
+    if rows:
+        session.execute(insert(Expense), rows)
 
 
 def invoice_unit(currency: str) -> Decimal:

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from plp.demo_people import STORIES, Story, country_named, new_client
 from plp.demo_world import (
+    COUNTRIES,
     FUNDER_CURRENCIES,
     DemoContext,
     PendingEvent,
@@ -107,21 +108,56 @@ OBJECTIVES = {
     "parliamentary work": "a first amendment tabled with an elected ally",
 }
 
-# Share of the programme's envelope each category usually takes, and how often
-# a budget has it at all.
+# Share of the programme's envelope each category usually takes, how often a
+# budget has it at all, and how many lines it is costed in.
 LINE_PLANS = {
-    BudgetCategory.MENTORING: (
-        1.0,
-        0.20,
-        0.35,
-        "Mentoring sessions with a peer abroad",
+    BudgetCategory.MENTORING: (1.0, 0.20, 0.35, (1, 1)),
+    BudgetCategory.COACHING: (0.55, 0.10, 0.25, (1, 1)),
+    BudgetCategory.TRAVEL: (0.8, 0.10, 0.20, (3, 7)),
+    BudgetCategory.FACILITATION: (1.0, 0.10, 0.15, (1, 3)),
+    BudgetCategory.MATERIALS: (0.7, 0.04, 0.09, (2, 5)),
+    BudgetCategory.TRANSLATION: (0.3, 0.05, 0.10, (1, 3)),
+    BudgetCategory.OTHER: (0.7, 0.04, 0.08, (1, 4)),
+}
+
+# What each line of a category pays for. The first is the category's main
+# line, which the learning agenda costs its activity against; mentors and
+# coaches are paid from it. "{city}" is where the study visit goes.
+LINE_DESCRIPTIONS = {
+    BudgetCategory.MENTORING: ("Mentoring sessions with a peer abroad",),
+    BudgetCategory.COACHING: ("Coaching sessions",),
+    BudgetCategory.TRAVEL: (
+        "Travel: flights to {city} for a study visit",
+        "Travel: accommodation in {city}",
+        "Travel: trains and local transport",
+        "Travel: visas and travel insurance",
+        "Travel: meals and daily allowances",
+        "Travel: airport transfers",
+        "Travel: a follow-up visit to {city}",
     ),
-    BudgetCategory.COACHING: (0.55, 0.10, 0.25, "Coaching sessions"),
-    BudgetCategory.TRAVEL: (0.7, 0.10, 0.20, "Travel for a study visit"),
-    BudgetCategory.FACILITATION: (1.0, 0.10, 0.15, "Learning facilitation"),
-    BudgetCategory.MATERIALS: (0.4, 0.03, 0.08, "Campaign materials"),
-    BudgetCategory.TRANSLATION: (0.3, 0.05, 0.10, "Interpreting and translation"),
-    BudgetCategory.OTHER: (0.1, 0.02, 0.05, "Workshop venue and sundries"),
+    BudgetCategory.FACILITATION: (
+        "Facilitation: review meetings",
+        "Facilitation: the facilitator's travel to the client",
+        "Facilitation: progress reports",
+    ),
+    BudgetCategory.MATERIALS: (
+        "Materials: leaflets and door-to-door cards",
+        "Materials: posters and banners",
+        "Materials: website and hosting",
+        "Materials: social media adverts",
+        "Materials: photography and video",
+    ),
+    BudgetCategory.TRANSLATION: (
+        "Translation: interpreting for mentoring sessions",
+        "Translation: campaign materials",
+        "Translation: the study visit's documents",
+    ),
+    BudgetCategory.OTHER: (
+        "Workshop venue hire",
+        "Workshop catering",
+        "Volunteer training day",
+        "Office sundries and postage",
+    ),
 }
 
 ITEM_KINDS = {
@@ -313,16 +349,15 @@ def add_budget(
 ) -> Budget:
     """Add a costed budget, agreed if the programme got past the budget stage."""
     rnd = ctx.rnd
-    envelope = rnd.between(8, 32) * 500
+    envelope = rnd.between(16, 64) * 500
+    city = _study_visit_city(ctx, programme)
     lines = []
-    for category, (how_often, low, high, description) in LINE_PLANS.items():
+    for category, (how_often, low, high, counts) in LINE_PLANS.items():
         if category == BudgetCategory.TRANSLATION and "en" in _languages(programme):
             how_often = 0.05
         if rnd.chance(how_often):
             euros = int(envelope * rnd.fraction(low, high))
-            amount = euros_to(programme.currency, euros)
-            line = BudgetLine(category=category, description=description, amount=amount)
-            lines.append(line)
+            lines += _category_lines(ctx, programme, category, euros, counts, city)
     if seminar_fee is not None:
         lines.append(
             BudgetLine(
@@ -339,6 +374,39 @@ def add_budget(
     if timeline.got_to(S.AGENDA):
         _agree(programme, budget, timeline.entered[S.AGENDA])
     return budget
+
+
+def _study_visit_city(ctx: DemoContext, programme: Programme) -> str:
+    """Return a city abroad that the programme's study visit goes to."""
+    home = programme.client.country
+    abroad = [country for country in COUNTRIES if country.name != home]
+    return ctx.rnd.pick(ctx.rnd.pick(abroad).cities)
+
+
+def _category_lines(ctx, programme, category, euros: int, counts, city: str):
+    """Return a category's lines, sharing its euros unevenly, each a round sum."""
+    rnd = ctx.rnd
+    main, *others = LINE_DESCRIPTIONS[category]
+    count = min(rnd.between(*counts), len(others) + 1)
+    descriptions = [main, *rnd.rng.sample(others, count - 1)]
+    # The main line takes the largest share: it pays for the activity itself.
+    weights = [rnd.between(4, 8), *(rnd.between(1, 4) for _ in others[: count - 1])]
+    return [
+        BudgetLine(
+            category=category,
+            description=description.format(city=city),
+            amount=euros_to(programme.currency, euros * weight // sum(weights)),
+        )
+        for description, weight in zip(descriptions, weights, strict=True)
+    ]
+
+
+def main_lines(lines: list[BudgetLine]) -> list[BudgetLine]:
+    """Return the first line of each category: the one its activity is costed on."""
+    first: dict[BudgetCategory, BudgetLine] = {}
+    for line in lines:
+        first.setdefault(line.category, line)
+    return list(first.values())
 
 
 def _languages(programme: Programme) -> list[str]:
@@ -362,7 +430,7 @@ def add_agenda(
     """Add a costed learning agenda whose progress matches the programme's stage."""
     rnd = ctx.rnd
     items = []
-    for line in budget.lines:
+    for line in main_lines(budget.lines):
         count = 2 if line.category in _TWO_ITEM_CATEGORIES and rnd.chance(0.5) else 1
         share = rnd.fraction(0.85, 1.0) / count
         # A line split in two serves two needs, so that no title repeats.

@@ -290,6 +290,8 @@ class DemoContext:
     unseen: dict[type, list] = field(default_factory=dict)
     currencies: dict[str, None] = field(default_factory=dict)
     invoices: int = 0
+    # Invoices to insert in bulk once their programmes and lines have ids.
+    expenses: list = field(default_factory=list)
     programmes: int = 0
     # Records no relationship of their programme lists, to add along with it.
     loose: list[Base] = field(default_factory=list)

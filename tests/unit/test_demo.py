@@ -409,6 +409,42 @@ def test_expenses_are_round_sums_worth_invoicing_and_never_in_the_future(school)
         assert expense.incurred_on <= REFERENCE_DATE
 
 
+def test_expenses_are_paid_from_their_own_programmes_lines_while_it_ran(school):
+    # Expenses go in as one bulk insert, unseen by the checks made on saving:
+    # what those checks promise must hold of the demo's invoices all the same.
+    line_budgets = dict(
+        school.execute(select(BudgetLine.id, BudgetLine.budget_id)).all()
+    )
+    budgets = dict(school.execute(select(Budget.programme_id, Budget.id)).all())
+    started = dict(school.execute(select(Programme.id, Programme.start_date)).all())
+    expenses = school.execute(select(Expense)).scalars().all()
+
+    assert expenses
+    for expense in expenses:
+        assert line_budgets[expense.budget_line_id] == budgets[expense.programme_id]
+        assert expense.amount > 0
+        assert started[expense.programme_id] <= expense.incurred_on <= REFERENCE_DATE
+        assert expense.version == 1 and expense.created_at is not None
+
+
+def test_budgets_have_many_lines_and_running_programmes_many_invoices(school):
+    lines = defaultdict(list)
+    for budget_id, description in school.execute(
+        select(BudgetLine.budget_id, BudgetLine.description)
+    ):
+        lines[budget_id].append(description)
+    invoices = dict(
+        school.execute(
+            select(Expense.programme_id, func.count()).group_by(Expense.programme_id)
+        ).all()
+    )
+
+    assert sum(map(len, lines.values())) / len(lines) >= 8
+    assert sum(invoices.values()) / len(invoices) >= 40
+    for descriptions in lines.values():
+        assert len(descriptions) == len(set(descriptions)), descriptions
+
+
 def test_agreement_fees_differ_and_are_round_sums(school):
     agreements = school.execute(select(Agreement)).scalars().all()
     fees = [agreement.fee for agreement in agreements]
