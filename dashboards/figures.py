@@ -15,6 +15,7 @@ amount into a float only as it is handed to plotly, whose JSON has no
 decimal type. Totals shown as text are formatted from the Decimal itself.
 """
 
+import heapq
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
@@ -171,10 +172,11 @@ def progress_chart(rows: Sequence[ProgrammeProgress], top: int = TOP_N) -> Figur
     if not rows:
         return empty_figure(title, "No programme here has a learning agenda yet.")
 
-    ranked = sorted(rows, key=lag, reverse=True)
-    shown, rest = ranked[:top], ranked[top:]
-    if rest:
-        bands = Counter(BAND_NAMES[row.band] for row in rest)
+    shown = trailing_most(rows, top)
+    if len(rows) > top:
+        bands = Counter(BAND_NAMES[row.band] for row in rows)
+        bands.subtract(BAND_NAMES[row.band] for row in shown)
+        bands = +bands
         counted = ", ".join(f"{count} {band}" for band, count in sorted(bands.items()))
         title += f"<br><sup>{len(shown)} trailing most shown; {OTHERS}: {counted}</sup>"
     references = [row.reference for row in reversed(shown)]
@@ -214,6 +216,16 @@ def progress_chart(rows: Sequence[ProgrammeProgress], top: int = TOP_N) -> Figur
     _layout(figure, barmode="group", height=_bar_height(len(shown)))
     _axis(figure, "x", tickformat=".0%", range=[0, 1.05])
     return figure
+
+
+def trailing_most(
+    rows: Sequence[ProgrammeProgress], most: int
+) -> list[ProgrammeProgress]:
+    """Return up to `most` programmes trailing time the most; ties keep their order.
+
+    The same as sorting them all by lag, without sorting those never shown.
+    """
+    return heapq.nlargest(most, rows, key=lag)
 
 
 def lag(row: ProgrammeProgress) -> Decimal:
