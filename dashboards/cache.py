@@ -18,6 +18,7 @@ nothing and works every figure out on every view.
 import hashlib
 from functools import cached_property
 
+from flask_caching.backends import NullCache
 from sqlalchemy.orm import Session
 
 from admin.extensions import cache
@@ -37,6 +38,10 @@ class CachedQueries:
 
     def __call__(self, query, *args):
         """Return `query(session, *args)`, worked out once per records version."""
+        if isinstance(cache.cache, NullCache):
+            # Nothing is kept, so the version would be read for nothing.
+            return query(self.session, *args)
+
         key = entry_key(query, self.version, args)
         kept = cache.get(key)
         if kept is not None:

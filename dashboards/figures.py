@@ -1,22 +1,25 @@
 """Charts for the directors' dashboards: pure functions from plain rows to figures.
 
 Every function takes rows as the `plp.queries` functions return them and
-gives back a plotly figure; none reads the database, the request or the
-clock, so tests call them without a server or a browser. A chart shows what
-a person can read: the first TOP_N rows, then the rest gathered as "others".
-With no rows a chart says so in words instead of drawing empty axes.
+gives back a plotly figure as plain data, the JSON dcc.Graph draws; none
+reads the database, the request or the clock, so tests call them without a
+server or a browser. Plotly's figure objects check every property as it is
+set, which costs more than the queries behind a chart; the tests read these
+figures through those objects, so a property plotly would refuse fails there.
+A chart shows what a person can read: the first TOP_N rows, then the rest
+gathered as "others". With no rows a chart says so in words instead of
+drawing empty axes.
 
 Money stays Decimal through every sum and conversion; `_plotted` turns an
 amount into a float only as it is handed to plotly, whose JSON has no
 decimal type. Totals shown as text are formatted from the Decimal itself.
 """
 
+import heapq
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
-
-import plotly.graph_objects as go
 
 from plp.enums import ProgressRating
 from plp.queries.matching import FunnelStage, PoolUse, SpanDays
@@ -51,10 +54,14 @@ MONEY_COLOURS = {
 }
 EVENT_COLOURS = {"proposed": "#5b9bd5", "disclosed": "#1f4e79", "agreed": "#70ad47"}
 
+# A plotly figure as the browser reads it: {"data": [traces], "layout": {...}}.
+Figure = dict
+
 # A small layout of our own: plotly's default template alone weighs about
-# 10 KiB in every figure sent to the browser.
+# 10 KiB in every figure sent to the browser. The template is plotly's "none",
+# written out as plotly sends it.
 _LAYOUT = {
-    "template": "none",
+    "template": {"data": {"scatter": [{"type": "scatter"}]}},
     "font": {"family": "system-ui, sans-serif", "size": 13, "color": "#212529"},
     "margin": {"l": 10, "r": 20, "t": 90, "b": 40},
     "paper_bgcolor": "white",
@@ -85,27 +92,29 @@ def in_reporting(amount: Decimal, rate: Decimal) -> Decimal:
     return (amount * rate).quantize(CENT)
 
 
-def empty_figure(title: str, message: str) -> go.Figure:
+def empty_figure(title: str, message: str) -> Figure:
     """Return a figure that says in words why there is nothing to draw."""
     figure = _figure(title)
-    figure.add_annotation(
-        text=message,
-        showarrow=False,
-        font={"size": 15, "color": "#6c757d"},
-        xref="paper",
-        yref="paper",
-        x=0.5,
-        y=0.5,
-    )
-    figure.update_xaxes(visible=False)
-    figure.update_yaxes(visible=False)
+    figure["layout"]["annotations"] = [
+        {
+            "text": message,
+            "showarrow": False,
+            "font": {"size": 15, "color": "#6c757d"},
+            "xref": "paper",
+            "yref": "paper",
+            "x": 0.5,
+            "y": 0.5,
+        }
+    ]
+    _axis(figure, "x", visible=False)
+    _axis(figure, "y", visible=False)
     return figure
 
 
 # Overview
 
 
-def stage_chart(by_stage: dict[str, int]) -> go.Figure:
+def stage_chart(by_stage: dict[str, int]) -> Figure:
     """Chart how many programmes are at each stage."""
     title = "Programmes by stage"
     if not sum(by_stage.values()):
@@ -113,11 +122,13 @@ def stage_chart(by_stage: dict[str, int]) -> go.Figure:
 
     stages = [str(stage) for stage in by_stage]
     figure = _figure(title)
-    figure.add_bar(
+    _add(
+        figure,
+        "bar",
         x=stages,
         y=list(by_stage.values()),
-        marker_color="#1f4e79",
-        text=list(by_stage.values()),
+        marker={"color": "#1f4e79"},
+        text=_texts(by_stage.values()),
         textposition="outside",
         cliponaxis=False,
         hovertemplate="%{x}: %{y}<extra></extra>",
@@ -126,7 +137,7 @@ def stage_chart(by_stage: dict[str, int]) -> go.Figure:
     return figure
 
 
-def band_chart(by_band: dict[ProgressRating | None, int]) -> go.Figure:
+def band_chart(by_band: dict[ProgressRating | None, int]) -> Figure:
     """Chart how many programmes are on track, at risk or behind their agenda."""
     title = "Progress against agendas"
     if not sum(by_band.values()):
@@ -134,10 +145,12 @@ def band_chart(by_band: dict[ProgressRating | None, int]) -> go.Figure:
 
     bands = [band for band in BAND_NAMES if by_band.get(band)]
     figure = _figure(title)
-    figure.add_pie(
+    _add(
+        figure,
+        "pie",
         labels=[BAND_NAMES[band] for band in bands],
         values=[by_band[band] for band in bands],
-        marker_colors=[BAND_COLOURS[band] for band in bands],
+        marker={"colors": [BAND_COLOURS[band] for band in bands]},
         hole=0.5,
         sort=False,
         textinfo="label+value",
@@ -149,7 +162,7 @@ def band_chart(by_band: dict[ProgressRating | None, int]) -> go.Figure:
 # Progress against agendas
 
 
-def progress_chart(rows: Sequence[ProgrammeProgress], top: int = TOP_N) -> go.Figure:
+def progress_chart(rows: Sequence[ProgrammeProgress], top: int = TOP_N) -> Figure:
     """Chart each programme's share done, by cost and count, against time passed.
 
     The programmes trailing time the most come first; the rest are counted
@@ -159,33 +172,40 @@ def progress_chart(rows: Sequence[ProgrammeProgress], top: int = TOP_N) -> go.Fi
     if not rows:
         return empty_figure(title, "No programme here has a learning agenda yet.")
 
-    ranked = sorted(rows, key=lag, reverse=True)
-    shown, rest = ranked[:top], ranked[top:]
-    if rest:
-        bands = Counter(BAND_NAMES[row.band] for row in rest)
+    shown = trailing_most(rows, top)
+    if len(rows) > top:
+        bands = Counter(BAND_NAMES[row.band] for row in rows)
+        bands.subtract(BAND_NAMES[row.band] for row in shown)
+        bands = +bands
         counted = ", ".join(f"{count} {band}" for band, count in sorted(bands.items()))
         title += f"<br><sup>{len(shown)} trailing most shown; {OTHERS}: {counted}</sup>"
     references = [row.reference for row in reversed(shown)]
     ordered = list(reversed(shown))
 
     figure = _figure(title)
-    figure.add_bar(
+    _add(
+        figure,
+        "bar",
         name="done by cost",
         y=references,
         x=[_share(row.done_share_by_cost) for row in ordered],
         orientation="h",
-        marker_color=[BAND_COLOURS[row.band] for row in ordered],
+        marker={"color": [BAND_COLOURS[row.band] for row in ordered]},
         hovertemplate="%{y}: %{x:.0%} of the cost done<extra></extra>",
     )
-    figure.add_bar(
+    _add(
+        figure,
+        "bar",
         name="done by count",
         y=references,
         x=[_share(row.done_share_by_count) for row in ordered],
         orientation="h",
-        marker_color="#bdbdbd",
+        marker={"color": "#bdbdbd"},
         hovertemplate="%{y}: %{x:.0%} of the items done<extra></extra>",
     )
-    figure.add_scatter(
+    _add(
+        figure,
+        "scatter",
         name="time passed",
         y=references,
         x=[_share(row.time_share) for row in ordered],
@@ -193,9 +213,19 @@ def progress_chart(rows: Sequence[ProgrammeProgress], top: int = TOP_N) -> go.Fi
         marker={"symbol": "line-ns-open", "size": 18, "color": "#212529"},
         hovertemplate="%{y}: %{x:.0%} of the time passed<extra></extra>",
     )
-    figure.update_layout(barmode="group", height=_bar_height(len(shown)))
-    figure.update_xaxes(tickformat=".0%", range=[0, 1.05])
+    _layout(figure, barmode="group", height=_bar_height(len(shown)))
+    _axis(figure, "x", tickformat=".0%", range=[0, 1.05])
     return figure
+
+
+def trailing_most(
+    rows: Sequence[ProgrammeProgress], most: int
+) -> list[ProgrammeProgress]:
+    """Return up to `most` programmes trailing time the most; ties keep their order.
+
+    The same as sorting them all by lag, without sorting those never shown.
+    """
+    return heapq.nlargest(most, rows, key=lag)
 
 
 def lag(row: ProgrammeProgress) -> Decimal:
@@ -206,7 +236,7 @@ def lag(row: ProgrammeProgress) -> Decimal:
     return passed - done
 
 
-def facilitator_chart(rows: Sequence[ProgrammeProgress], top: int = TOP_N) -> go.Figure:
+def facilitator_chart(rows: Sequence[ProgrammeProgress], top: int = TOP_N) -> Figure:
     """Chart each facilitator's programmes by band, the busiest first."""
     title = "Programmes by facilitator and band"
     if not rows:
@@ -224,20 +254,22 @@ def facilitator_chart(rows: Sequence[ProgrammeProgress], top: int = TOP_N) -> go
 
     figure = _figure(title)
     for band, name in BAND_NAMES.items():
-        figure.add_bar(
+        _add(
+            figure,
+            "bar",
             name=name,
             y=list(reversed(shown)),
             x=[counts[person][band] for person in reversed(shown)],
             orientation="h",
-            marker_color=BAND_COLOURS[band],
+            marker={"color": BAND_COLOURS[band]},
             hovertemplate="%{y}: %{x} " + name + "<extra></extra>",
         )
-    figure.update_layout(barmode="stack", height=_bar_height(len(shown)))
+    _layout(figure, barmode="stack", height=_bar_height(len(shown)))
     _count_axis(figure, "x", "programmes")
     return figure
 
 
-def overdue_chart(rows: Sequence[ProgrammeProgress], top: int = TOP_N) -> go.Figure:
+def overdue_chart(rows: Sequence[ProgrammeProgress], top: int = TOP_N) -> Figure:
     """Chart the programmes with the most overdue agenda items."""
     title = "Overdue agenda items"
     late = sorted(
@@ -256,24 +288,26 @@ def overdue_chart(rows: Sequence[ProgrammeProgress], top: int = TOP_N) -> go.Fig
     title += f"<br><sup>{sum(values)} items in {len(late)} programmes</sup>"
 
     figure = _figure(title)
-    figure.add_bar(
+    _add(
+        figure,
+        "bar",
         y=list(reversed(labels)),
         x=list(reversed(values)),
         orientation="h",
-        marker_color="#c62828",
-        text=list(reversed(values)),
+        marker={"color": "#c62828"},
+        text=_texts(reversed(values)),
         textposition="outside",
         cliponaxis=False,
         hovertemplate="%{y}: %{x} overdue<extra></extra>",
     )
-    figure.update_layout(height=_bar_height(len(labels)))
+    _layout(figure, height=_bar_height(len(labels)))
     _count_axis(figure, "x", "items past their due date")
     return figure
 
 
 def timeline_chart(
     reference: str, items: Sequence[ItemTimeline], on: date, most: int = MOST_ITEMS
-) -> go.Figure:
+) -> Figure:
     """Chart one programme's agenda items, planned dates against recorded progress."""
     title = f"{reference}: agenda planned against actual"
     if not reference:
@@ -304,10 +338,10 @@ def timeline_chart(
         ["#1f4e79"] * len(shown),
         [f"{item.percent_done}% done" for item in shown],
     )
-    figure.add_vline(x=on.isoformat(), line_dash="dot", line_color="#212529")
-    figure.update_layout(barmode="overlay", height=_bar_height(len(shown)))
-    figure.update_yaxes(autorange="reversed")
-    figure.update_xaxes(type="date")
+    _add_vline(figure, on.isoformat(), "dot")
+    _layout(figure, barmode="overlay", height=_bar_height(len(shown)))
+    _axis(figure, "y", autorange="reversed")
+    _axis(figure, "x", type="date")
     return figure
 
 
@@ -326,13 +360,15 @@ def _add_spans(figure, name, labels, spans, colours, notes):
         kept_labels.append(label)
         kept_colours.append(colour)
         kept_notes.append(f"{start:%d %b %Y} to {end:%d %b %Y}, {note}")
-    figure.add_bar(
+    _add(
+        figure,
+        "bar",
         name=name,
         y=kept_labels,
         x=lengths,
         base=starts,
         orientation="h",
-        marker_color=kept_colours,
+        marker={"color": kept_colours},
         width=0.8 if name == "planned" else 0.35,
         customdata=kept_notes,
         hovertemplate="%{y}: %{customdata}<extra>" + name + "</extra>",
@@ -347,7 +383,7 @@ def programme_money_chart(
     rates: dict[str, Decimal],
     currency: str,
     top: int = TOP_N,
-) -> go.Figure:
+) -> Figure:
     """Chart money per programme in the reporting currency, largest agreed first.
 
     The rest are totalled as "others" in the subtitle; programmes in a
@@ -377,17 +413,19 @@ def programme_money_chart(
     labels = [label for label, _ in reversed(shown)]
     for kind in ("agreed", "committed", "spent"):
         amounts = [amounts[kind] for _, amounts in reversed(shown)]
-        figure.add_bar(
+        _add(
+            figure,
+            "bar",
             name=kind,
             y=labels,
             x=[_plotted(amount) for amount in amounts],
             orientation="h",
-            marker_color=MONEY_COLOURS[kind],
+            marker={"color": MONEY_COLOURS[kind]},
             customdata=[money_text(amount, currency) for amount in amounts],
             hovertemplate="%{y}: %{customdata} " + kind + "<extra></extra>",
         )
-    figure.update_layout(barmode="group", height=_bar_height(3 * len(shown) // 2))
-    figure.update_xaxes(title_text=currency, tickformat=",.0f")
+    _layout(figure, barmode="group", height=_bar_height(3 * len(shown) // 2))
+    _axis(figure, "x", title={"text": currency}, tickformat=",.0f")
     return figure
 
 
@@ -424,7 +462,7 @@ def category_chart(
     by_category: dict[tuple[str, str], dict[str, Decimal]],
     rates: dict[str, Decimal],
     currency: str,
-) -> go.Figure:
+) -> Figure:
     """Chart planned, committed and spent money per budget category."""
     title = f"Planned, committed and spent by category ({currency})"
     totals: dict[str, dict[str, Decimal]] = defaultdict(
@@ -449,16 +487,18 @@ def category_chart(
     figure = _figure(title)
     for kind in ("planned", "committed", "spent"):
         amounts = [totals[category][kind] for category in categories]
-        figure.add_bar(
+        _add(
+            figure,
+            "bar",
             name=kind,
             x=categories,
             y=[_plotted(amount) for amount in amounts],
-            marker_color=MONEY_COLOURS[kind],
+            marker={"color": MONEY_COLOURS[kind]},
             customdata=[money_text(amount, currency) for amount in amounts],
             hovertemplate="%{x}: %{customdata} " + kind + "<extra></extra>",
         )
-    figure.update_layout(barmode="group")
-    figure.update_yaxes(title_text=currency, tickformat=",.0f")
+    _layout(figure, barmode="group")
+    _axis(figure, "y", title={"text": currency}, tickformat=",.0f")
     return figure
 
 
@@ -468,7 +508,7 @@ def monthly_spending_chart(
     currency: str,
     budget: Decimal | None,
     most: int = MOST_MONTHS,
-) -> go.Figure:
+) -> Figure:
     """Chart spending month by month, its running total and the agreed budget."""
     title = f"Spending by month against the agreed budget ({currency})"
     spent, missing = _spent_by_month(months, rates)
@@ -490,27 +530,31 @@ def monthly_spending_chart(
         ordered, running = ordered[-most:], running[-most:]
 
     figure = _figure(title)
-    figure.add_bar(
+    _add(
+        figure,
+        "bar",
         name="spent in the month",
         x=ordered,
         y=[_plotted(spent[month]) for month in ordered],
-        marker_color=MONEY_COLOURS["spent"],
+        marker={"color": MONEY_COLOURS["spent"]},
         customdata=[money_text(spent[month], currency) for month in ordered],
         hovertemplate="%{x}: %{customdata}<extra></extra>",
     )
-    figure.add_scatter(
+    _add(
+        figure,
+        "scatter",
         name="spent to date",
         x=ordered,
         y=[_plotted(amount) for amount in running],
         mode="lines+markers",
-        line_color="#7f3f00",
+        line={"color": "#7f3f00"},
         customdata=[money_text(amount, currency) for amount in running],
         hovertemplate="%{x}: %{customdata} to date<extra></extra>",
     )
     if budget is not None:
         _add_budget_line(figure, budget, currency, ordered)
-    figure.update_xaxes(type="category")
-    figure.update_yaxes(title_text=currency, tickformat=",.0f", rangemode="tozero")
+    _axis(figure, "x", type="category")
+    _axis(figure, "y", title={"text": currency}, tickformat=",.0f", rangemode="tozero")
     return figure
 
 
@@ -522,7 +566,8 @@ def _add_budget_line(figure, budget: Decimal, currency: str, months: list[str]):
     and an empty trace of the same look names it in the legend.
     """
     line = {"color": MONEY_COLOURS["agreed"], "dash": "dash"}
-    figure.add_shape(
+    _add_shape(
+        figure,
         type="line",
         xref="paper",
         x0=0,
@@ -531,7 +576,9 @@ def _add_budget_line(figure, budget: Decimal, currency: str, months: list[str]):
         y1=_plotted(budget),
         line=line,
     )
-    figure.add_scatter(
+    _add(
+        figure,
+        "scatter",
         name=f"agreed budget {money_text(budget, currency)}",
         x=[months[0]],
         y=[None],
@@ -555,7 +602,7 @@ def _spent_by_month(months, rates) -> tuple[dict[str, Decimal], set[str]]:
 
 def near_budget_chart(
     rows: Sequence[ProgrammeMoney], total: int, near: Decimal
-) -> go.Figure:
+) -> Figure:
     """Chart the programmes that have spent the most of their agreed total."""
     title = f"Programmes over or within {share_text(1 - near)} of their budget"
     if not rows:
@@ -565,13 +612,17 @@ def near_budget_chart(
 
     ordered = list(reversed(rows))
     figure = _figure(title)
-    figure.add_bar(
+    _add(
+        figure,
+        "bar",
         y=[row.reference for row in ordered],
         x=[_plotted(row.spent_share) for row in ordered],
         orientation="h",
-        marker_color=[
-            "#c62828" if row.spent > row.agreed else "#f0a202" for row in ordered
-        ],
+        marker={
+            "color": [
+                "#c62828" if row.spent > row.agreed else "#f0a202" for row in ordered
+            ]
+        },
         text=[share_text(row.spent_share) for row in ordered],
         textposition="outside",
         cliponaxis=False,
@@ -582,16 +633,18 @@ def near_budget_chart(
         ],
         hovertemplate="%{y}: %{customdata}<extra></extra>",
     )
-    figure.add_vline(x=1, line_dash="dash", line_color="#212529")
-    figure.update_layout(height=_bar_height(len(rows)))
-    figure.update_xaxes(tickformat=".0%", title_text="share of the agreed total spent")
+    _add_vline(figure, 1, "dash")
+    _layout(figure, height=_bar_height(len(rows)))
+    _axis(
+        figure, "x", tickformat=".0%", title={"text": "share of the agreed total spent"}
+    )
     return figure
 
 
 # Matching throughput
 
 
-def funnel_chart(stages: Sequence[FunnelStage]) -> go.Figure:
+def funnel_chart(stages: Sequence[FunnelStage]) -> Figure:
     """Chart the introduction funnel with each stage's conversion from the last."""
     title = "Introductions, stage by stage"
     if not stages or not stages[0].reached:
@@ -604,17 +657,19 @@ def funnel_chart(stages: Sequence[FunnelStage]) -> go.Figure:
         for stage in stages
     ]
     figure = _figure(title)
-    figure.add_funnel(
+    _add(
+        figure,
+        "funnel",
         y=labels,
         x=[stage.reached for stage in stages],
         textinfo="value",
-        marker_color="#1f4e79",
+        marker={"color": "#1f4e79"},
         hovertemplate="%{y}: %{x} matches<extra></extra>",
     )
     return figure
 
 
-def monthly_events_chart(rows: Sequence[tuple[str, str, int]]) -> go.Figure:
+def monthly_events_chart(rows: Sequence[tuple[str, str, int]]) -> Figure:
     """Chart proposals, disclosures and agreements month by month."""
     title = "Proposals, disclosures and agreements per month"
     if not rows:
@@ -624,20 +679,22 @@ def monthly_events_chart(rows: Sequence[tuple[str, str, int]]) -> go.Figure:
     counts = {(month, event): count for month, event, count in rows}
     figure = _figure(title)
     for event, colour in EVENT_COLOURS.items():
-        figure.add_bar(
+        _add(
+            figure,
+            "bar",
             name=event,
             x=months,
             y=[counts.get((month, event), 0) for month in months],
-            marker_color=colour,
+            marker={"color": colour},
             hovertemplate="%{x}: %{y} " + event + "<extra></extra>",
         )
-    figure.update_layout(barmode="group")
-    figure.update_xaxes(type="category")
+    _layout(figure, barmode="group")
+    _axis(figure, "x", type="category")
     _count_axis(figure, "y", "matches", rangemode="tozero")
     return figure
 
 
-def span_chart(spans: Sequence[SpanDays]) -> go.Figure:
+def span_chart(spans: Sequence[SpanDays]) -> Figure:
     """Chart the median and 90th-percentile days each span of an introduction takes."""
     title = "Days each step takes"
     timed = [span for span in spans if span.matches]
@@ -650,24 +707,24 @@ def span_chart(spans: Sequence[SpanDays]) -> go.Figure:
         ("median", [span.median for span in timed], "#1f4e79"),
         ("90th percentile", [span.p90 for span in timed], "#9ecae1"),
     ):
-        figure.add_bar(
+        _add(
+            figure,
+            "bar",
             name=name,
             x=labels,
             y=values,
-            marker_color=colour,
-            text=values,
+            marker={"color": colour},
+            text=_texts(values),
             textposition="outside",
             cliponaxis=False,
             hovertemplate="%{x}: %{y} days<extra>" + name + "</extra>",
         )
-    figure.update_layout(barmode="group")
+    _layout(figure, barmode="group")
     _count_axis(figure, "y", "days", rangemode="tozero")
     return figure
 
 
-def end_reasons_chart(
-    rows: Sequence[tuple[str, str, int]], top: int = TOP_N
-) -> go.Figure:
+def end_reasons_chart(rows: Sequence[tuple[str, str, int]], top: int = TOP_N) -> Figure:
     """Chart why introductions ended: declines, withdrawals and expiries by reason."""
     title = "Why introductions ended"
     if not rows:
@@ -682,22 +739,24 @@ def end_reasons_chart(
         values.append(sum(count for _, _, count in rest))
 
     figure = _figure(title)
-    figure.add_bar(
+    _add(
+        figure,
+        "bar",
         y=list(reversed(labels)),
         x=list(reversed(values)),
         orientation="h",
-        marker_color="#7f7f7f",
-        text=list(reversed(values)),
+        marker={"color": "#7f7f7f"},
+        text=_texts(reversed(values)),
         textposition="outside",
         cliponaxis=False,
         hovertemplate="%{y}: %{x} matches<extra></extra>",
     )
-    figure.update_layout(height=_bar_height(len(labels)))
+    _layout(figure, height=_bar_height(len(labels)))
     _count_axis(figure, "x", "matches")
     return figure
 
 
-def pool_chart(rows: Sequence[PoolUse], by: str, top: int = TOP_N) -> go.Figure:
+def pool_chart(rows: Sequence[PoolUse], by: str, top: int = TOP_N) -> Figure:
     """Chart the mentor pool's places in use and free, by region or language."""
     title = f"Mentor pool capacity in use by {by}"
     if not rows:
@@ -719,23 +778,27 @@ def pool_chart(rows: Sequence[PoolUse], by: str, top: int = TOP_N) -> go.Figure:
     free = [max(places - used, 0) for _, places, used in reversed(shown)]
 
     figure = _figure(title)
-    figure.add_bar(
+    _add(
+        figure,
+        "bar",
         name="in use",
         y=labels,
         x=in_use,
         orientation="h",
-        marker_color="#1f4e79",
+        marker={"color": "#1f4e79"},
         hovertemplate="%{y}: %{x} places in use<extra></extra>",
     )
-    figure.add_bar(
+    _add(
+        figure,
+        "bar",
         name="free",
         y=labels,
         x=free,
         orientation="h",
-        marker_color="#c6dbef",
+        marker={"color": "#c6dbef"},
         hovertemplate="%{y}: %{x} places free<extra></extra>",
     )
-    figure.update_layout(barmode="stack", height=_bar_height(len(shown)))
+    _layout(figure, barmode="stack", height=_bar_height(len(shown)))
     _count_axis(figure, "x", "places")
     return figure
 
@@ -743,10 +806,52 @@ def pool_chart(rows: Sequence[PoolUse], by: str, top: int = TOP_N) -> go.Figure:
 # Shared
 
 
-def _figure(title: str) -> go.Figure:
-    figure = go.Figure()
-    figure.update_layout(title={"text": title, "x": 0.01}, **_LAYOUT)
-    return figure
+def _figure(title: str) -> Figure:
+    layout = {key: _copied(value) for key, value in _LAYOUT.items()}
+    return {"data": [], "layout": {"title": {"text": title, "x": 0.01}, **layout}}
+
+
+def _copied(value):
+    # Each figure changes its own axes; the shared layout stays as written.
+    return dict(value) if isinstance(value, dict) else value
+
+
+def _add(figure: Figure, kind: str, **properties) -> None:
+    """Add a trace of a kind plotly draws ("bar", "scatter", "pie", "funnel")."""
+    figure["data"].append({"type": kind, **properties})
+
+
+def _layout(figure: Figure, **settings) -> None:
+    figure["layout"].update(settings)
+
+
+def _axis(figure: Figure, axis: str, **settings) -> None:
+    """Set properties of the x or y axis."""
+    figure["layout"].setdefault(f"{axis}axis", {}).update(settings)
+
+
+def _add_shape(figure: Figure, **properties) -> None:
+    figure["layout"].setdefault("shapes", []).append(properties)
+
+
+def _add_vline(figure: Figure, x, dash: str) -> None:
+    """Draw a vertical line at x across the whole height of the plot."""
+    _add_shape(
+        figure,
+        type="line",
+        x0=x,
+        x1=x,
+        xref="x",
+        y0=0,
+        y1=1,
+        yref="y domain",
+        line={"dash": dash, "color": "#212529"},
+    )
+
+
+def _texts(values: Iterable) -> list[str]:
+    # Plotly writes numbers shown as text as strings.
+    return [str(value) for value in values]
 
 
 def _bar_height(bars: int) -> int:
@@ -763,7 +868,7 @@ def _plotted(amount: Decimal) -> float:
     return float(amount)
 
 
-def _count_axis(figure: go.Figure, axis: str, title: str, **settings) -> None:
+def _count_axis(figure: Figure, axis: str, title: str, **settings) -> None:
     """Title an axis that counts things, ticking at whole numbers only.
 
     Plotly steps a small range by halves ("1.5 programmes"); up to ten, the
@@ -771,15 +876,14 @@ def _count_axis(figure: go.Figure, axis: str, title: str, **settings) -> None:
     """
     largest = sum(
         max(
-            (value for value in getattr(trace, axis) or () if _is_number(value)),
+            (value for value in trace.get(axis) or () if _is_number(value)),
             default=0,
         )
-        for trace in figure.data
+        for trace in figure["data"]
     )
     if largest <= 10:
         settings["dtick"] = 1
-    update = figure.update_yaxes if axis == "y" else figure.update_xaxes
-    update(title_text=title, tickformat=",d", **settings)
+    _axis(figure, axis, title={"text": title}, tickformat=",d", **settings)
 
 
 def _is_number(value) -> bool:

@@ -119,6 +119,10 @@ class ScaledDecimal(TypeDecorator):
         """
         if value is None:
             return None
+        if isinstance(value, int):
+            # Whole units, as every stored amount and every sum of them is:
+            # moved by the places they already have exactly the unit's digits.
+            return Decimal(value).scaleb(-self.places)
         units = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
         amount = units.scaleb(-self.places)
         if units == units.to_integral_value():

@@ -63,7 +63,7 @@ def register(app) -> None:
         queries = cached_queries()
         portfolio, _ = read_filter(FilterValues.of(*filters), queries)
         rows = queries(progress_by_programme, portfolio, today())
-        trailing = sorted(rows, key=figures.lag, reverse=True)[:MOST_CHOICES]
+        trailing = figures.trailing_most(rows, MOST_CHOICES)
         return (
             figures.progress_chart(rows),
             figures.overdue_chart(rows),

@@ -16,6 +16,7 @@ from dashboards.layout import FILTER_INPUTS
 from plp.queries.money import (
     NEAR_BUDGET,
     Converted,
+    agreed_by_currency,
     convert,
     exchange_rates,
     money_by_category,
@@ -83,12 +84,12 @@ def register(app) -> None:
         """Draw spending month by month against the agreed budget."""
         queries, currency, rates = _money_context()
         portfolio, _ = read_filter(FilterValues.of(*filters), queries)
-        totals = convert(queries(money_by_currency, portfolio), rates, currency)
+        agreed = convert(queries(agreed_by_currency, portfolio), rates, currency)
         return figures.monthly_spending_chart(
             queries(monthly_spending, portfolio),
             rates,
             currency,
-            totals.amounts.get("agreed"),
+            agreed.amounts.get("agreed"),
         )
 
     @app.callback(

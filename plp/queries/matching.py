@@ -85,12 +85,12 @@ class PoolUse:
 
 def funnel(session: Session, portfolio: PortfolioFilter) -> list[FunnelStage]:
     """Return how many matches begun in the period reached each stage."""
-    begun = _matches_begun(portfolio)
+    begun = _begun(portfolio)
     proposed = Match.proposed_at.is_not(None)
     disclosed = Match.disclosed_at.is_not(None)
     query = (
         select(Match.state, proposed, disclosed, func.count())
-        .where(Match.id.in_(begun))
+        .where(*begun)
         .group_by(Match.state, proposed, disclosed)
     )
     furthest = Counter()
@@ -109,9 +109,16 @@ def funnel(session: Session, portfolio: PortfolioFilter) -> list[FunnelStage]:
     ]
 
 
-def _matches_begun(portfolio: PortfolioFilter):
-    query = select(Match.id).where(Match.programme_id.in_(programme_ids(portfolio)))
-    return query.where(*_moment_in_period(Match.created_at, portfolio))
+def _begun(portfolio: PortfolioFilter) -> list:
+    """Return the conditions that a match began in the period in a covered programme.
+
+    Put straight on the matches a question reads rather than as a list of
+    their ids: SQLite would build and search that list for every question.
+    """
+    return [
+        Match.programme_id.in_(programme_ids(portfolio)),
+        *_moment_in_period(Match.created_at, portfolio),
+    ]
 
 
 def _furthest(state: MatchState, proposed: bool, disclosed: bool) -> int:
@@ -122,10 +129,10 @@ def _furthest(state: MatchState, proposed: bool, disclosed: bool) -> int:
     return FUNNEL.index(MatchState.PROPOSED) if proposed else 0
 
 
-def _stages_before_ending(session: Session, begun) -> Counter:
+def _stages_before_ending(session: Session, begun: list) -> Counter:
     """Count ended, disclosed matches by the furthest stage the audit trail shows."""
     ended_after_disclosure = select(Match.id).where(
-        Match.id.in_(begun), Match.state.in_(ENDED), Match.disclosed_at.is_not(None)
+        *begun, Match.state.in_(ENDED), Match.disclosed_at.is_not(None)
     )
     query = select(AuditEvent.entity_id, AuditEvent.to_state).where(
         AuditEvent.entity_type == Match.__name__,
@@ -172,7 +179,7 @@ def monthly_events(
 
 def span_days(session: Session, portfolio: PortfolioFilter) -> list[SpanDays]:
     """Return the median and 90th-percentile days of each span of an introduction."""
-    begun = _matches_begun(portfolio)
+    begun = _begun(portfolio)
     spans = {
         SPANS[0]: (Match.created_at, Match.proposed_at, None),
         SPANS[1]: (Match.proposed_at, Match.disclosed_at, None),
@@ -184,7 +191,7 @@ def span_days(session: Session, portfolio: PortfolioFilter) -> list[SpanDays]:
         query = select(days, func.count()).select_from(Match)
         if joined is not None:
             query = query.join(joined, joined.match_id == Match.id)
-        query = query.where(Match.id.in_(begun), start.is_not(None), end.is_not(None))
+        query = query.where(*begun, start.is_not(None), end.is_not(None))
         query = query.where(_witnessed(start), _witnessed(end))
         histogram = sorted(session.execute(query.group_by(days)).tuples())
         result.append(_percentiles(span, histogram))

@@ -173,6 +173,27 @@ def money_by_currency(
     return totals
 
 
+def agreed_by_currency(
+    session: Session, portfolio: PortfolioFilter
+) -> dict[str, dict[str, Decimal]]:
+    """Return the covered programmes' agreed totals summed per currency.
+
+    The agreed part of `money_by_currency`, for a chart that needs no more:
+    a currency whose programmes have no agreed budget yet sums to zero.
+    """
+    agreed = _agreed_totals().subquery()
+    query = (
+        select(Programme.currency, func.sum(agreed.c.amount))
+        .outerjoin(agreed, agreed.c.programme_id == Programme.id)
+        .where(Programme.id.in_(programme_ids(portfolio)))
+        .group_by(Programme.currency)
+    )
+    return {
+        currency: {"agreed": _money(amount)}
+        for currency, amount in session.execute(query).tuples()
+    }
+
+
 def _programme_money_query(portfolio: PortfolioFilter):
     """Return one statement giving each covered programme's money by kind."""
     covered = programme_ids(portfolio).subquery()

@@ -1,6 +1,5 @@
 """The portfolio at a glance: stages, progress bands, money and matches in progress."""
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
@@ -11,7 +10,7 @@ from plp.enums import MatchState, ProgrammeStatus, ProgressRating
 from plp.models import Match, Programme
 from plp.queries.filters import PortfolioFilter, programme_ids
 from plp.queries.money import Converted, convert, exchange_rates, money_by_currency
-from plp.queries.progress import progress_by_programme
+from plp.queries.progress import programmes_by_band
 
 # Matches still under way: neither ended nor yet an agreement.
 IN_PROGRESS = (
@@ -47,7 +46,7 @@ def overview(
     ).all()
     by_stage = dict.fromkeys(ProgrammeStatus, 0) | dict(stages)
 
-    bands = Counter(row.band for row in progress_by_programme(session, portfolio, on))
+    bands = programmes_by_band(session, portfolio, on)
     money = convert(
         money_by_currency(session, portfolio),
         exchange_rates(session, reporting, on),
@@ -61,7 +60,7 @@ def overview(
     return Overview(
         programmes=sum(by_stage.values()),
         by_stage=by_stage,
-        by_band=dict(bands),
+        by_band=bands,
         money=money,
         matches_in_progress=matches,
     )

@@ -11,7 +11,17 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Integer,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 
 from plp.enums import ItemStatus, ProgressRating
@@ -105,26 +115,18 @@ def progress_by_programme(
     session: Session, portfolio: PortfolioFilter, on: date
 ) -> list[ProgrammeProgress]:
     """Return each covered programme with an agenda, its progress on a day."""
-    counted = AgendaItem.status != ItemStatus.DROPPED
-    done = AgendaItem.status == ItemStatus.DONE
-    overdue = AgendaItem.status.in_(OPEN_ITEMS) & (AgendaItem.due_date < on)
-    zero_cost = AgendaItem.cost * 0
+    items, items_done, cost, cost_percent, overdue = _agenda_sums(on)
     query = (
         select(
             Programme.reference,
             User.name,
             Programme.start_date,
             Programme.target_end_date,
-            func.count(AgendaItem.id).filter(counted),
-            func.count(AgendaItem.id).filter(done),
-            func.sum(case((counted, AgendaItem.cost), else_=zero_cost)),
-            func.sum(
-                case(
-                    (counted, AgendaItem.cost * AgendaItem.percent_done),
-                    else_=zero_cost,
-                )
-            ),
-            func.count(AgendaItem.id).filter(overdue),
+            items,
+            items_done,
+            cost,
+            cost_percent,
+            overdue,
         )
         .join(LearningAgenda, LearningAgenda.programme_id == Programme.id)
         .join(AgendaItem, AgendaItem.agenda_id == LearningAgenda.id)
@@ -162,6 +164,107 @@ def progress_by_programme(
             overdue_items,
         ) in session.execute(query).tuples()
     ]
+
+
+def _agenda_sums(on: date) -> tuple:
+    """Return a programme's items, items done, cost, cost times percent done, overdue.
+
+    Dropped items count in none of them but the overdue ones, which are open.
+    """
+    counted = AgendaItem.status != ItemStatus.DROPPED
+    done = AgendaItem.status == ItemStatus.DONE
+    overdue = AgendaItem.status.in_(OPEN_ITEMS) & (AgendaItem.due_date < on)
+    zero_cost = AgendaItem.cost * 0
+    return (
+        func.count(AgendaItem.id).filter(counted),
+        func.count(AgendaItem.id).filter(done),
+        func.sum(case((counted, AgendaItem.cost), else_=zero_cost)),
+        func.sum(
+            case(
+                (counted, AgendaItem.cost * AgendaItem.percent_done),
+                else_=zero_cost,
+            )
+        ),
+        func.count(AgendaItem.id).filter(overdue),
+    )
+
+
+def programmes_by_band(
+    session: Session, portfolio: PortfolioFilter, on: date
+) -> dict[ProgressRating | None, int]:
+    """Count the covered programmes with an agenda in each band on a day.
+
+    The bands are those of `ProgrammeProgress.band`, worked out in SQL in
+    whole numbers: both shares and the lags are fractions, compared exactly
+    by multiplying out their denominators.
+    """
+    items, items_done, cost, cost_percent, _ = _agenda_sums(on)
+    sums = (
+        select(
+            Programme.start_date.label("start"),
+            Programme.target_end_date.label("end"),
+            items.label("counted_items"),
+            items_done.label("items_done"),
+            # Whole cents, and whole cents times percent: the shares' terms.
+            type_coerce(cost, BigInteger).label("cost"),
+            type_coerce(cost_percent, BigInteger).label("cost_percent"),
+        )
+        .join(LearningAgenda, LearningAgenda.programme_id == Programme.id)
+        .join(AgendaItem, AgendaItem.agenda_id == LearningAgenda.id)
+        .where(Programme.id.in_(programme_ids(portfolio)))
+        .group_by(Programme.id, Programme.start_date, Programme.target_end_date)
+        .subquery()
+    )
+    bands = select(_band(session, sums.c, on).label("band")).subquery()
+    query = select(bands.c.band, func.count()).group_by(bands.c.band)
+    return {
+        None if code is None else BANDS[code]: count
+        for code, count in session.execute(query).tuples()
+    }
+
+
+# The bands in the order of the codes `_band` gives them in SQL.
+BANDS = (ProgressRating.ON_TRACK, ProgressRating.AT_RISK, ProgressRating.BEHIND)
+
+
+def _band(session: Session, programme, on: date):
+    """Return a SQL expression of a programme's band code, or NULL for no band.
+
+    With the time passed p of d days and the share done a / b, the lag is
+    p/d - a/b; it is at most a lag n/m when m(pb - ad) <= ndb, as d, b and m
+    are positive.
+    """
+    day = literal(on, Date)
+    length = _days(session, programme.start, programme.end)
+    passed = case(
+        (day <= programme.start, 0),
+        (day >= programme.end, length),
+        else_=_days(session, programme.start, day),
+    )
+    by_cost = programme.cost > 0
+    a = case((by_cost, programme.cost_percent), else_=programme.items_done)
+    b = case((by_cost, programme.cost * 100), else_=programme.counted_items)
+    trailing = passed * b - a * length
+
+    def within(lag: Decimal):
+        n, m = lag.as_integer_ratio()
+        return trailing * m <= length * b * n
+
+    return case(
+        (programme.start.is_(None) | programme.end.is_(None), None),
+        (programme.end <= programme.start, None),
+        (b == 0, None),
+        (within(ON_TRACK_LAG), 0),
+        (within(AT_RISK_LAG), 1),
+        else_=2,
+    )
+
+
+def _days(session: Session, earlier, later):
+    """Return a portable SQL expression for the whole days from one date to another."""
+    if session.get_bind().dialect.name == "postgresql":
+        return later - earlier
+    return cast(func.julianday(later) - func.julianday(earlier), Integer)
 
 
 def agenda_timeline(

@@ -164,7 +164,8 @@ def test_upgrading_keeps_every_row_and_gives_no_deleted_matchs_id_again(
         facilitator_id, programme_id = facilitator.id, programme.id
     before = schema_and_rows(engine)
 
-    upgrade_to_head(empty_database_url)
+    # Through the rebuild alone: later revisions may add to the schema.
+    upgrade_to_head(empty_database_url, "f682a90d147f")
 
     assert schema_and_rows(engine) == before
     with Session(engine) as session:

@@ -24,6 +24,7 @@ from plp.models import (
 from plp.queries.filters import PortfolioFilter
 from plp.queries.money import (
     NO_LINE,
+    agreed_by_currency,
     convert,
     exchange_rates,
     money_by_category,
@@ -178,6 +179,28 @@ def test_totals_are_summed_per_currency(session):
     assert totals["GBP"]["gap"] == Decimal("1000.00")
     assert totals["GBP"]["spent"] == Decimal("30.03")
     assert totals["EUR"]["spent"] == Decimal("5.00")
+
+
+def test_the_agreed_totals_alone_are_those_of_all_the_totals(session):
+    _programme_with_money(session, "GBP")
+    _programme_with_money(session, "GBP")
+    facilitator = make_user(session)
+    _programme_with_money(session, "EUR", facilitator=facilitator)
+    make_programme(session, ProgrammeStatus.ASSESSMENT, currency="UAH")
+    session.flush()
+    theirs = PortfolioFilter(facilitator_id=facilitator.id)
+
+    agreed = agreed_by_currency(session, EVERYTHING)
+
+    assert agreed == {
+        currency: {"agreed": amounts["agreed"]}
+        for currency, amounts in money_by_currency(session, EVERYTHING).items()
+    }
+    assert agreed["GBP"]["agreed"] == Decimal("2000.00")
+    assert agreed["UAH"]["agreed"] == Decimal("0.00")
+    assert agreed_by_currency(session, theirs) == {
+        "EUR": {"agreed": Decimal("1000.00")}
+    }
 
 
 def test_the_latest_rate_on_the_day_is_used_and_the_reporting_currency_is_one(session):

@@ -1,5 +1,6 @@
 """Progress against agendas: share done against share of time, in bands."""
 
+from collections import Counter
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -11,6 +12,7 @@ from plp.queries.filters import PortfolioFilter
 from plp.queries.progress import (
     ProgrammeProgress,
     agenda_timeline,
+    programmes_by_band,
     progress_by_programme,
     time_share,
 )
@@ -161,3 +163,67 @@ def test_the_timeline_of_a_programme_outside_the_filter_is_empty(session):
     others_only = PortfolioFilter(facilitator_id=facilitator.id)
 
     assert agenda_timeline(session, others_only, programme.reference, ON) == []
+
+
+def _ten_day_programme(session, done: str, by_cost: bool = True, **fields):
+    """A programme of ten days, half of them passed on 6 January 2026.
+
+    Its ten items are done up to `done` of the agenda, by cost, or by count
+    when they cost nothing.
+    """
+    programme = make_programme(
+        session,
+        **{"start_date": date(2026, 1, 1), "target_end_date": date(2026, 1, 11)}
+        | fields,
+    )
+    agenda = make_agenda(session, programme)
+    share = Decimal(done)
+    for _ in range(10):
+        if by_cost:
+            _item(agenda, "10.00", ItemStatus.IN_PROGRESS, int(share * 100))
+        else:
+            _item(agenda, "0.00", ItemStatus.DONE if share > 0 else ItemStatus.PLANNED)
+            share -= Decimal("0.1")
+    return programme
+
+
+def test_the_bands_counted_for_the_overview_are_the_programmes_bands(session):
+    half_way = date(2026, 1, 6)
+    # Trailing time by exactly 10 and 25 points, and by a point more.
+    for done in ("0.40", "0.39", "0.25", "0.24", "0.90"):
+        _ten_day_programme(session, done)
+    for done in ("0.40", "0.30", "0.20"):
+        _ten_day_programme(session, done, by_cost=False)
+    _ten_day_programme(session, "0.10", start_date=None)
+    _ten_day_programme(session, "0.10", target_end_date=date(2026, 1, 1))
+    make_agenda(session, make_programme(session), costs=["0.00"])
+    dropped = make_agenda(session, _programme_half_way(session))
+    _item(dropped, "10.00", ItemStatus.DROPPED)
+    session.flush()
+
+    counted = programmes_by_band(session, EVERYTHING, half_way)
+
+    rows = progress_by_programme(session, EVERYTHING, half_way)
+    assert counted == Counter(row.band for row in rows)
+    assert counted == {
+        ProgressRating.ON_TRACK: 3,
+        ProgressRating.AT_RISK: 3,
+        ProgressRating.BEHIND: 2,
+        None: 4,
+    }
+
+
+def test_the_bands_follow_the_day_and_the_filter(session):
+    facilitator = make_user(session)
+    _ten_day_programme(session, "0.50", facilitator=facilitator)
+    _ten_day_programme(session, "0.00")
+    session.flush()
+    theirs = PortfolioFilter(facilitator_id=facilitator.id)
+
+    before = programmes_by_band(session, EVERYTHING, date(2025, 12, 1))
+    after = programmes_by_band(session, EVERYTHING, date(2026, 2, 1))
+    only_theirs = programmes_by_band(session, theirs, date(2026, 2, 1))
+
+    assert before == {ProgressRating.ON_TRACK: 2}
+    assert after == {ProgressRating.BEHIND: 2}
+    assert only_theirs == {ProgressRating.BEHIND: 1}
