@@ -20,10 +20,10 @@ from plp.queries.money import (
     convert,
     exchange_rates,
     money_by_category,
-    money_by_currency,
     money_by_programme,
     monthly_spending,
-    programmes_over_or_near_budget,
+    over_or_near_budget,
+    sum_by_currency,
 )
 
 TOTAL_NAMES = {
@@ -66,9 +66,11 @@ def register(app) -> None:
         """Draw the portfolio totals, money per programme and budgets nearly spent."""
         queries, currency, rates = _money_context()
         portfolio, _ = read_filter(FilterValues.of(*filters), queries)
-        totals = convert(queries(money_by_currency, portfolio), rates, currency)
+        # Each programme's money is read once; the totals and the budget
+        # watch are worked out from those rows rather than read again.
         rows = queries(money_by_programme, portfolio)
-        near, count = queries(programmes_over_or_near_budget, portfolio, figures.TOP_N)
+        totals = convert(sum_by_currency(rows), rates, currency)
+        near, count = over_or_near_budget(rows, figures.TOP_N)
         return (
             totals_panel(totals, today()),
             figures.programme_money_chart(rows, rates, currency),

@@ -9,7 +9,11 @@ from dashboards.filters import FilterValues, from_query, to_portfolio
 from plp.models import Expense
 from plp.queries.choices import countries, facilitators, regions
 from plp.queries.filters import PortfolioFilter
-from plp.queries.money import programmes_over_or_near_budget
+from plp.queries.money import (
+    money_by_programme,
+    over_or_near_budget,
+    programmes_over_or_near_budget,
+)
 from tests.unit.factories import (
     make_budget,
     make_client,
@@ -70,6 +74,30 @@ def test_the_budget_watch_is_empty_without_spending(session):
     make_programme(session)
 
     assert programmes_over_or_near_budget(session, EVERYTHING, limit=5) == ([], 0)
+
+
+def test_the_budget_watch_reads_the_same_from_programmes_already_read(session):
+    over = _spent(session, "1200.00")
+    near = _spent(session, "900.00")
+    # 95% in euros, and two programmes at exactly the same share.
+    nearer = _spent(session, "950.00", agreed="1000.00", currency="EUR")
+    tied = _spent(session, "190.00", agreed="200.00")
+    _spent(session, "899.99")
+    make_programme(session)
+    rows = money_by_programme(session, EVERYTHING)
+
+    for limit in (10, 2):
+        assert over_or_near_budget(rows, limit) == programmes_over_or_near_budget(
+            session, EVERYTHING, limit
+        )
+    watched, total = over_or_near_budget(rows, 10)
+    assert [row.reference for row in watched] == [
+        over.reference,
+        *sorted([nearer.reference, tied.reference]),
+        near.reference,
+    ]
+    assert total == 4
+    assert over_or_near_budget([], 5) == ([], 0)
 
 
 def test_only_staff_facilitating_a_programme_are_offered(session):

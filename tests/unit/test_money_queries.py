@@ -31,6 +31,7 @@ from plp.queries.money import (
     money_by_currency,
     money_by_programme,
     monthly_spending,
+    sum_by_currency,
 )
 from plp.queries.overview import overview
 from tests.unit.factories import (
@@ -179,6 +180,8 @@ def test_totals_are_summed_per_currency(session):
     assert totals["GBP"]["gap"] == Decimal("1000.00")
     assert totals["GBP"]["spent"] == Decimal("30.03")
     assert totals["EUR"]["spent"] == Decimal("5.00")
+    # Summed again from each programme's money, as the spending page does.
+    assert sum_by_currency(money_by_programme(session, EVERYTHING)) == totals
 
 
 def test_the_agreed_totals_alone_are_those_of_all_the_totals(session):
@@ -198,6 +201,9 @@ def test_the_agreed_totals_alone_are_those_of_all_the_totals(session):
     }
     assert agreed["GBP"]["agreed"] == Decimal("2000.00")
     assert agreed["UAH"]["agreed"] == Decimal("0.00")
+    assert sum_by_currency(money_by_programme(session, EVERYTHING)) == (
+        money_by_currency(session, EVERYTHING)
+    )
     assert agreed_by_currency(session, theirs) == {
         "EUR": {"agreed": Decimal("1000.00")}
     }
