@@ -15,7 +15,6 @@ amount into a float only as it is handed to plotly, whose JSON has no
 decimal type. Totals shown as text are formatted from the Decimal itself.
 """
 
-import heapq
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
@@ -24,7 +23,7 @@ from decimal import Decimal
 from plp.enums import ProgressRating
 from plp.queries.matching import FunnelStage, PoolUse, SpanDays
 from plp.queries.money import CENT, ZERO, ProgrammeMoney
-from plp.queries.progress import ItemTimeline, ProgrammeProgress
+from plp.queries.progress import ItemTimeline, ProgressSummary
 
 TOP_N = 15
 OTHERS = "others"
@@ -162,19 +161,21 @@ def band_chart(by_band: dict[ProgressRating | None, int]) -> Figure:
 # Progress against agendas
 
 
-def progress_chart(rows: Sequence[ProgrammeProgress], top: int = TOP_N) -> Figure:
+def progress_chart(summary: ProgressSummary, top: int = TOP_N) -> Figure:
     """Chart each programme's share done, by cost and count, against time passed.
 
     The programmes trailing time the most come first; the rest are counted
     by band in the title.
     """
     title = "Share of agenda done against share of time passed"
-    if not rows:
+    if not summary.programmes:
         return empty_figure(title, "No programme here has a learning agenda yet.")
 
-    shown = trailing_most(rows, top)
-    if len(rows) > top:
-        bands = Counter(BAND_NAMES[row.band] for row in rows)
+    shown = summary.trailing[:top]
+    if summary.programmes > top:
+        bands = Counter()
+        for band, count in summary.bands.items():
+            bands[BAND_NAMES[band]] += count
         bands.subtract(BAND_NAMES[row.band] for row in shown)
         bands = +bands
         counted = ", ".join(f"{count} {band}" for band, count in sorted(bands.items()))
@@ -218,33 +219,15 @@ def progress_chart(rows: Sequence[ProgrammeProgress], top: int = TOP_N) -> Figur
     return figure
 
 
-def trailing_most(
-    rows: Sequence[ProgrammeProgress], most: int
-) -> list[ProgrammeProgress]:
-    """Return up to `most` programmes trailing time the most; ties keep their order.
-
-    The same as sorting them all by lag, without sorting those never shown.
-    """
-    return heapq.nlargest(most, rows, key=lag)
-
-
-def lag(row: ProgrammeProgress) -> Decimal:
-    """Return how far a programme's share done trails its time passed; least without."""
-    done, passed = row.done_share, row.time_share
-    if done is None or passed is None:
-        return Decimal(-2)
-    return passed - done
-
-
-def facilitator_chart(rows: Sequence[ProgrammeProgress], top: int = TOP_N) -> Figure:
+def facilitator_chart(summary: ProgressSummary, top: int = TOP_N) -> Figure:
     """Chart each facilitator's programmes by band, the busiest first."""
     title = "Programmes by facilitator and band"
-    if not rows:
+    if not summary.programmes:
         return empty_figure(title, "No programme here has a learning agenda yet.")
 
     counts: dict[str, Counter] = defaultdict(Counter)
-    for row in rows:
-        counts[row.facilitator or "no facilitator"][row.band] += 1
+    for facilitator, bands in summary.by_facilitator.items():
+        counts[facilitator or "no facilitator"].update(bands)
     names = sorted(counts, key=lambda name: (-counts[name].total(), name))
     shown, rest = names[:top], names[top:]
     if rest:
@@ -269,23 +252,22 @@ def facilitator_chart(rows: Sequence[ProgrammeProgress], top: int = TOP_N) -> Fi
     return figure
 
 
-def overdue_chart(rows: Sequence[ProgrammeProgress], top: int = TOP_N) -> Figure:
+def overdue_chart(summary: ProgressSummary, top: int = TOP_N) -> Figure:
     """Chart the programmes with the most overdue agenda items."""
     title = "Overdue agenda items"
-    late = sorted(
-        (row for row in rows if row.overdue),
-        key=lambda row: (-row.overdue, row.reference),
-    )
-    if not late:
+    if not summary.late:
         return empty_figure(title, "No agenda item is overdue.")
 
-    shown, rest = late[:top], late[top:]
+    shown = summary.late[:top]
     labels = [row.reference for row in shown]
     values = [row.overdue for row in shown]
-    if rest:
-        labels.append(f"{OTHERS} ({len(rest)} programmes)")
-        values.append(sum(row.overdue for row in rest))
-    title += f"<br><sup>{sum(values)} items in {len(late)} programmes</sup>"
+    if rest := summary.late_programmes - len(shown):
+        labels.append(f"{OTHERS} ({rest} programmes)")
+        values.append(summary.late_items - sum(values))
+    title += (
+        f"<br><sup>{summary.late_items} items in "
+        f"{summary.late_programmes} programmes</sup>"
+    )
 
     figure = _figure(title)
     _add(

@@ -8,7 +8,7 @@ from dashboards.access import PROGRESS, for_page
 from dashboards.context import cached_queries, read_filter, today
 from dashboards.filters import FilterValues
 from dashboards.layout import FILTER_INPUTS
-from plp.queries.progress import agenda_timeline, progress_by_programme
+from plp.queries.progress import agenda_timeline, progress_summary
 
 # The most programmes the drill-down offers: those trailing time the most.
 MOST_CHOICES = 200
@@ -62,13 +62,14 @@ def register(app) -> None:
         """Draw progress per programme, overdue items and progress by facilitator."""
         queries = cached_queries()
         portfolio, _ = read_filter(FilterValues.of(*filters), queries)
-        rows = queries(progress_by_programme, portfolio, today())
-        trailing = figures.trailing_most(rows, MOST_CHOICES)
+        summary = queries(
+            progress_summary, portfolio, today(), MOST_CHOICES, figures.TOP_N
+        )
         return (
-            figures.progress_chart(rows),
-            figures.overdue_chart(rows),
-            figures.facilitator_chart(rows),
-            sorted(row.reference for row in trailing),
+            figures.progress_chart(summary),
+            figures.overdue_chart(summary),
+            figures.facilitator_chart(summary),
+            sorted(row.reference for row in summary.trailing),
         )
 
     @app.callback(

@@ -11,10 +11,15 @@ from dashboards import figures
 from plp.enums import ItemStatus, MatchState, ProgrammeStatus, ProgressRating
 from plp.queries.matching import FunnelStage, PoolUse, SpanDays
 from plp.queries.money import ProgrammeMoney
-from plp.queries.progress import ItemTimeline, ProgrammeProgress
+from plp.queries.progress import ItemTimeline, ProgrammeProgress, summarise
 
 RATES = {"EUR": Decimal(1), "GBP": Decimal("1.20")}
 MOST_BYTES = 100 * 1024
+
+
+def _summary(rows):
+    """The programmes as the progress page reads them: the top ones and counts."""
+    return summarise(rows, figures.TOP_N, figures.TOP_N)
 
 
 def _progress(reference, done="0.50", passed="0.50", overdue=0, facilitator="Ana"):
@@ -123,7 +128,7 @@ def test_the_band_chart_leaves_out_empty_bands():
 def test_progress_plots_share_done_against_time_passed():
     rows = [_progress("PLP-A", done="0.20", passed="0.60")]
 
-    figure = _read(figures.progress_chart(rows))
+    figure = _read(figures.progress_chart(_summary(rows)))
 
     assert list(_trace(figure, "done by cost").x) == [0.2]
     assert list(_trace(figure, "done by count").x) == [0.2]
@@ -137,7 +142,7 @@ def test_progress_shows_the_programmes_trailing_most_and_counts_the_others():
     rows = [_progress(f"PLP-{n:02}", done="0.50", passed="0.50") for n in range(20)]
     rows.append(_progress("PLP-LATE", done="0.10", passed="0.90"))
 
-    figure = _read(figures.progress_chart(rows, top=5))
+    figure = _read(figures.progress_chart(_summary(rows), top=5))
 
     references = list(_trace(figure, "done by cost").y)
     assert len(references) == 5
@@ -149,7 +154,7 @@ def test_progress_shows_the_programmes_trailing_most_and_counts_the_others():
 def test_overdue_items_are_ranked_and_the_rest_summed_as_others():
     rows = [_progress(f"PLP-{n}", overdue=n) for n in range(1, 6)]
 
-    figure = _read(figures.overdue_chart(rows, top=3))
+    figure = _read(figures.overdue_chart(_summary(rows), top=3))
 
     [bars] = figure.data
     assert list(bars.y) == ["others (2 programmes)", "PLP-3", "PLP-4", "PLP-5"]
@@ -158,7 +163,7 @@ def test_overdue_items_are_ranked_and_the_rest_summed_as_others():
 
 
 def test_no_overdue_item_is_said_in_words():
-    figure = _read(figures.overdue_chart([_progress("PLP-A")]))
+    figure = _read(figures.overdue_chart(_summary([_progress("PLP-A")])))
 
     assert _message(figure) == "No agenda item is overdue."
 
@@ -170,7 +175,7 @@ def test_the_facilitator_chart_stacks_bands_per_facilitator():
         _progress("PLP-3", facilitator="Ben"),
     ]
 
-    figure = _read(figures.facilitator_chart(rows))
+    figure = _read(figures.facilitator_chart(_summary(rows)))
 
     on_track = _trace(figure, "on track")
     behind = _trace(figure, "behind")
@@ -387,9 +392,9 @@ def test_pool_use_splits_places_into_in_use_and_free():
 @pytest.mark.parametrize(
     "chart",
     [
-        figures.progress_chart,
-        figures.overdue_chart,
-        figures.facilitator_chart,
+        lambda rows: figures.progress_chart(_summary(rows)),
+        lambda rows: figures.overdue_chart(_summary(rows)),
+        lambda rows: figures.facilitator_chart(_summary(rows)),
         figures.funnel_chart,
         figures.span_chart,
         figures.monthly_events_chart,
@@ -448,9 +453,9 @@ def _many_rows():
 def test_charts_of_twenty_thousand_rows_stay_under_100_kib():
     rows = _many_rows()
     drawn = {
-        "progress": figures.progress_chart(rows["progress"]),
-        "overdue": figures.overdue_chart(rows["progress"]),
-        "facilitators": figures.facilitator_chart(rows["progress"]),
+        "progress": figures.progress_chart(_summary(rows["progress"])),
+        "overdue": figures.overdue_chart(_summary(rows["progress"])),
+        "facilitators": figures.facilitator_chart(_summary(rows["progress"])),
         "money": figures.programme_money_chart(rows["money"], RATES, "EUR"),
         "near budget": figures.near_budget_chart(
             rows["money"][: figures.TOP_N], len(rows["money"]), Decimal("0.9")

@@ -11,9 +11,13 @@ from plp.models import AgendaItem, ProgressUpdate
 from plp.queries.filters import PortfolioFilter
 from plp.queries.progress import (
     ProgrammeProgress,
+    ProgressSummary,
     agenda_timeline,
+    lag,
     programmes_by_band,
     progress_by_programme,
+    progress_summary,
+    summarise,
     time_share,
 )
 from tests.unit.factories import make_agenda, make_programme, make_user
@@ -227,3 +231,52 @@ def test_the_bands_follow_the_day_and_the_filter(session):
     assert before == {ProgressRating.ON_TRACK: 2}
     assert after == {ProgressRating.BEHIND: 2}
     assert only_theirs == {ProgressRating.BEHIND: 1}
+
+
+def test_the_progress_page_reads_only_the_programmes_it_draws(session):
+    half_way = date(2026, 1, 6)
+    ana = make_user(session, name="Ana Facilitator")
+    # Trailing time by 10, 11, 25 and 26 points, and ahead of it by 40.
+    for done in ("0.40", "0.39", "0.25", "0.24", "0.90"):
+        _ten_day_programme(session, done, facilitator=ana)
+    for done in ("0.40", "0.30", "0.20"):
+        _ten_day_programme(session, done, by_cost=False)
+    _ten_day_programme(session, "0.10", start_date=None)
+    late = make_agenda(session, _programme_half_way(session, facilitator=ana))
+    for _ in range(3):
+        _item(late, "10.00", due_date=date(2026, 1, 2))
+    session.flush()
+
+    summary = progress_summary(session, EVERYTHING, half_way, trailing=3, late=1)
+
+    rows = progress_by_programme(session, EVERYTHING, half_way)
+    assert summary == summarise(rows, trailing=3, late=1)
+    # Those trailing time by 30, 26 and 25 points, most first.
+    assert [lag(row) for row in summary.trailing] == [
+        Decimal("0.3"),
+        Decimal("0.26"),
+        Decimal("0.25"),
+    ]
+    assert summary.bands == {
+        ProgressRating.ON_TRACK: 4,
+        ProgressRating.AT_RISK: 3,
+        ProgressRating.BEHIND: 2,
+        None: 1,
+    }
+    assert summary.by_facilitator["Ana Facilitator"] == {
+        ProgressRating.ON_TRACK: 3,
+        ProgressRating.AT_RISK: 2,
+        ProgressRating.BEHIND: 1,
+    }
+    assert [row.overdue for row in summary.late] == [3]
+    assert (summary.late_programmes, summary.late_items) == (1, 3)
+
+
+def test_the_progress_page_reads_nothing_without_agendas(session):
+    make_programme(session)
+    session.flush()
+
+    summary = progress_summary(session, EVERYTHING, ON, trailing=5, late=5)
+
+    assert summary == ProgressSummary()
+    assert summary.programmes == 0
