@@ -287,8 +287,11 @@ def progress_summary(
         sums.c.overdue,
     ]
     # Each part of the statement gives the same columns, NULL where it has none.
-    none = [null().label(column.name) for column in programme]
-    no_counts = [null().label(name) for name in ("band", "programmes", "late")]
+    # PostgreSQL needs each NULL's type to match the other parts' columns.
+    none = [cast(null(), column.type).label(column.name) for column in programme]
+    no_counts = [
+        cast(null(), Integer).label(name) for name in ("band", "programmes", "late")
+    ]
     ranked = (
         select(literal("trailing").label("kind"), *programme, *no_counts)
         .order_by(_lag_key(session, terms, on).desc(), sums.c.reference)
