@@ -177,23 +177,10 @@ def time_share(start: date | None, end: date | None, on: date) -> Decimal | None
     return Decimal(passed) / (end - start).days
 
 
-def progress_by_programme(
-    session: Session, portfolio: PortfolioFilter, on: date
-) -> list[ProgrammeProgress]:
-    """Return each covered programme with an agenda, its progress on a day."""
-    items, items_done, cost, cost_percent, overdue = _agenda_sums(on)
-    query = (
-        select(
-            Programme.reference,
-            User.name,
-            Programme.start_date,
-            Programme.target_end_date,
-            items,
-            items_done,
-            cost,
-            cost_percent,
-            overdue,
-        )
+def _per_programme(portfolio: PortfolioFilter, *columns):
+    """Select columns per covered programme with an agenda, over its items."""
+    return (
+        select(*columns)
         .join(LearningAgenda, LearningAgenda.programme_id == Programme.id)
         .join(AgendaItem, AgendaItem.agenda_id == LearningAgenda.id)
         .outerjoin(User, User.id == Programme.facilitator_id)
@@ -205,8 +192,26 @@ def progress_by_programme(
             Programme.start_date,
             Programme.target_end_date,
         )
-        .order_by(Programme.reference)
     )
+
+
+def progress_by_programme(
+    session: Session, portfolio: PortfolioFilter, on: date
+) -> list[ProgrammeProgress]:
+    """Return each covered programme with an agenda, its progress on a day."""
+    items, items_done, cost, cost_percent, overdue = _agenda_sums(on)
+    query = _per_programme(
+        portfolio,
+        Programme.reference,
+        User.name,
+        Programme.start_date,
+        Programme.target_end_date,
+        items,
+        items_done,
+        cost,
+        cost_percent,
+        overdue,
+    ).order_by(Programme.reference)
     return [
         ProgrammeProgress(
             reference=reference,
@@ -248,31 +253,18 @@ def progress_summary(
     without reading every programme.
     """
     items, items_done, cost, cost_percent, overdue = _agenda_sums(on)
-    sums = (
-        select(
-            Programme.reference.label("reference"),
-            User.name.label("facilitator"),
-            Programme.start_date.label("start"),
-            Programme.target_end_date.label("end"),
-            items.label("counted_items"),
-            items_done.label("items_done"),
-            cost.label("cost"),
-            cost_percent.label("cost_percent"),
-            overdue.label("overdue"),
-        )
-        .join(LearningAgenda, LearningAgenda.programme_id == Programme.id)
-        .join(AgendaItem, AgendaItem.agenda_id == LearningAgenda.id)
-        .outerjoin(User, User.id == Programme.facilitator_id)
-        .where(Programme.id.in_(programme_ids(portfolio)))
-        .group_by(
-            Programme.id,
-            Programme.reference,
-            User.name,
-            Programme.start_date,
-            Programme.target_end_date,
-        )
-        .cte("programme_sums")
-    )
+    sums = _per_programme(
+        portfolio,
+        Programme.reference.label("reference"),
+        User.name.label("facilitator"),
+        Programme.start_date.label("start"),
+        Programme.target_end_date.label("end"),
+        items.label("counted_items"),
+        items_done.label("items_done"),
+        cost.label("cost"),
+        cost_percent.label("cost_percent"),
+        overdue.label("overdue"),
+    ).cte("programme_sums")
     terms = _Terms(sums.c)
     band = _band(session, terms, on)
     programme = [
