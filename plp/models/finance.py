@@ -7,6 +7,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     String,
     Text,
     UniqueConstraint,
@@ -22,10 +23,20 @@ class Expense(Versioned, Timestamped, Base):
     """Money spent on a programme, against one of its budget lines."""
 
     __tablename__ = "expenses"
-    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        # Spending is summed per programme and per budget line; with the
+        # amount in the index those sums never read the expenses themselves.
+        Index(
+            "ix_expenses_programme_line_amount",
+            "programme_id",
+            "budget_line_id",
+            "amount",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"))
     budget_line_id: Mapped[int | None] = mapped_column(ForeignKey("budget_lines.id"))
     incurred_on: Mapped[date] = mapped_column(Date, index=True)
     amount: Mapped[Decimal] = mapped_column(Money)

@@ -338,10 +338,23 @@ def _committed_by_category(covered):
 
 
 def _spent_by_category(covered):
+    # Summed per programme and budget line first, in the order of the index
+    # that holds both with the amount, so only those sums are joined and
+    # grouped again rather than every expense.
+    by_line = (
+        select(
+            Expense.programme_id,
+            Expense.budget_line_id,
+            func.sum(Expense.amount).label("amount"),
+        )
+        .group_by(Expense.programme_id, Expense.budget_line_id)
+        .subquery()
+    )
     return (
-        select(Programme.currency, BudgetLine.category, func.sum(Expense.amount))
-        .join(Programme, Programme.id == Expense.programme_id)
-        .outerjoin(BudgetLine, BudgetLine.id == Expense.budget_line_id)
+        select(Programme.currency, BudgetLine.category, func.sum(by_line.c.amount))
+        .select_from(by_line)
+        .join(Programme, Programme.id == by_line.c.programme_id)
+        .outerjoin(BudgetLine, BudgetLine.id == by_line.c.budget_line_id)
         .where(Programme.id.in_(covered))
         .group_by(Programme.currency, BudgetLine.category)
     )
