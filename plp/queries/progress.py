@@ -212,29 +212,7 @@ def progress_by_programme(
         cost_percent,
         overdue,
     ).order_by(Programme.reference)
-    return [
-        ProgrammeProgress(
-            reference=reference,
-            facilitator=facilitator,
-            items=items,
-            items_done=items_done,
-            cost=cost or Decimal("0.00"),
-            cost_done=(cost_percent or Decimal(0)) / 100,
-            overdue=overdue_items,
-            time_share=time_share(start, end, on),
-        )
-        for (
-            reference,
-            facilitator,
-            start,
-            end,
-            items,
-            items_done,
-            cost,
-            cost_percent,
-            overdue_items,
-        ) in session.execute(query).tuples()
-    ]
+    return [_progress(on, *row) for row in session.execute(query).tuples()]
 
 
 # Rows read beyond those ranked, so that lags too close to tell apart as
@@ -392,6 +370,8 @@ def programmes_by_band(
     by multiplying out their denominators.
     """
     items, items_done, cost, cost_percent, _ = _agenda_sums(on)
+    # Not `_per_programme`: a count by band needs no facilitator, and leaving
+    # out the join to staff and its grouping keeps this a third faster.
     sums = (
         select(
             Programme.start_date.label("start"),
@@ -434,9 +414,7 @@ def _band(session: Session, programme, on: date):
         return trailing * m <= length * b * n
 
     return case(
-        (programme.start.is_(None) | programme.end.is_(None), None),
-        (programme.end <= programme.start, None),
-        (b == 0, None),
+        (_without_band(programme, b), None),
         (within(ON_TRACK_LAG), 0),
         (within(AT_RISK_LAG), 1),
         else_=2,
@@ -466,10 +444,19 @@ def _lag_key(session: Session, programme, on: date):
     """
     length, b, trailing = _lag_terms(session, programme, on)
     return case(
-        (programme.start.is_(None) | programme.end.is_(None), -2.0),
-        (programme.end <= programme.start, -2.0),
-        (b == 0, -2.0),
+        (_without_band(programme, b), -2.0),
         else_=cast(trailing, Float) / cast(length * b, Float),
+    )
+
+
+def _without_band(programme, b):
+    """Return the condition that a programme has no band: no dates, or nothing to
+    measure its share done by."""
+    return (
+        programme.start.is_(None)
+        | programme.end.is_(None)
+        | (programme.end <= programme.start)
+        | (b == 0)
     )
 
 
