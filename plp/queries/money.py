@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
-from sqlalchemy import BigInteger, Float, case, cast, func, literal, select, type_coerce
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
 from plp.db import Money
@@ -395,49 +395,13 @@ def _money(amount: Decimal | None) -> Decimal:
 NEAR_BUDGET = Decimal("0.90")
 
 
-def programmes_over_or_near_budget(
-    session: Session,
-    portfolio: PortfolioFilter,
-    limit: int,
-    near: Decimal = NEAR_BUDGET,
-) -> tuple[list[ProgrammeMoney], int]:
-    """Return the programmes that have spent `near` of their budget or more.
-
-    The most spent share comes first, up to `limit` programmes, with how many
-    there are in all.
-    """
-    rows = _programme_money_query(portfolio).subquery()
-    # Amounts are whole cents; comparing and dividing the cents keeps SQL's
-    # integer arithmetic away from the shares.
-    spent = type_coerce(rows.c.spent, BigInteger)
-    agreed = type_coerce(rows.c.agreed, BigInteger)
-    percent = int(near * 100)
-    query = (
-        select(
-            rows.c.reference,
-            rows.c.currency,
-            rows.c.agreed,
-            rows.c.committed,
-            rows.c.spent,
-            rows.c.secured,
-            func.count().over(),
-        )
-        .where(agreed > 0, spent * 100 >= agreed * percent)
-        .order_by((cast(spent, Float) / agreed).desc(), rows.c.reference)
-        .limit(limit)
-    )
-    found = session.execute(query).tuples().all()
-    total = found[0][-1] if found else 0
-    return [ProgrammeMoney(*row[:-1]) for row in found], total
-
-
 def over_or_near_budget(
     rows: Iterable[ProgrammeMoney], limit: int, near: Decimal = NEAR_BUDGET
 ) -> tuple[list[ProgrammeMoney], int]:
     """Return the programmes already read that have spent `near` of their budget.
 
-    The same as `programmes_over_or_near_budget`, for a view that has read
-    each programme's money anyway; the shares are compared exactly.
+    The most spent share comes first, up to `limit` programmes, with how many
+    there are in all; the shares are compared exactly.
     """
     found = [
         row
