@@ -160,7 +160,8 @@ class MatchView(SchoolModelView):
         """Delete the selected shortlisted matches, all of them or none."""
         deleted = self._delete([record_id(i) for i in ids])
         if deleted:
-            flash(f"Deleted {deleted} shortlisted matches.", "success")
+            matches = "match" if deleted == 1 else "matches"
+            flash(f"Deleted {deleted} shortlisted {matches}.", "success")
 
     def _delete(self, match_ids: list[int | None]) -> int:
         try:

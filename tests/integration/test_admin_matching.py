@@ -1021,6 +1021,16 @@ def test_a_bulk_delete_of_shortlisted_matches_deletes_and_audits_each(client, au
     assert deletions() == [(i, "shortlisted") for i in ids]
 
 
+def test_a_bulk_delete_of_one_match_says_one_match(client, auth):
+    facilitator = auth.login_as("facilitator")
+    match_id = new_match(facilitator)
+
+    page = flashed(client, post_action(client, "delete", [match_id]))
+
+    assert "Deleted 1 shortlisted match." in page
+    assert match_ids() == []
+
+
 def test_a_match_made_after_deleting_the_newest_has_its_own_id_and_history(
     client, auth
 ):
