@@ -24,9 +24,8 @@ from plp.errors import DomainError
 from plp.models import Match, Mentor, Need, NeedsAssessment, Programme, Shortlist
 from plp.models import ShortlistCandidate as Candidate
 from plp.permissions import scope_query
-from plp.rules import PROGRAMMES_NOT_MATCHING
+from plp.rules import MATCH_STATES_IN_PLAY, PROGRAMMES_NOT_MATCHING
 from plp.services.shortlists import (
-    MATCHED_STATES,
     SHORTLIST_ROLES,
     add_candidate_to_matches,
     build_shortlist,
@@ -330,7 +329,7 @@ def _matches_of(programme_id: int, mentor_ids: list[int]) -> dict[int, int]:
     query = select(Match.mentor_id, Match.id).where(
         Match.programme_id == programme_id,
         Match.mentor_id.in_(mentor_ids),
-        Match.state.in_(MATCHED_STATES),
+        Match.state.in_(MATCH_STATES_IN_PLAY),
     )
     return dict(db.session.execute(query).all())
 

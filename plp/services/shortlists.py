@@ -42,7 +42,6 @@ from plp.rules import (
     ALREADY_MATCHED,
     DECLINED_BEFORE,
     DO_NOT_APPROACH,
-    MATCH_STATES_IN_PLAY,
     PROGRAMMES_NOT_MATCHING,
     ROLE_NOT_OFFERED,
     ROLE_WORK,
@@ -72,10 +71,8 @@ LOWEST_WEIGHT, HIGHEST_WEIGHT = 0, 100
 # Who builds shortlists and adds their candidates to a programme's matches.
 SHORTLIST_ROLES = (Role.ADMINISTRATOR, Role.FACILITATOR)
 
-# A match in one of these states means the mentor is already in play for the
-# programme. The reasons shared with the rules every new match obeys are
-# defined there (`plp.rules`), so that a candidate offered can be added.
-MATCHED_STATES = MATCH_STATES_IN_PLAY
+# The states and reasons that keep a mentor off a shortlist are the rules'
+# (`plp.rules`), which every new match obeys, so a candidate offered can be added.
 
 # Why a pool member is left off a shortlist, checked in this order: each is
 # counted under the first reason that applies.
