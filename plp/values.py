@@ -105,6 +105,20 @@ def record_id(value) -> int | None:
     return number if 1 <= number <= LARGEST_WHOLE_NUMBER else None
 
 
+# An id no record has.
+NO_RECORD = -1
+
+
+def lookup_id(value) -> int:
+    """Return the id a lookup searches for: the record id given, or one no record has.
+
+    A lookup handed something that cannot name a row then finds nothing,
+    and is refused in the same words as one for a record out of reach.
+    """
+    found = record_id(value)
+    return NO_RECORD if found is None else found
+
+
 def check_plausible_date(value: date) -> None:
     """Refuse a date outside the years the School's records can concern."""
     if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:

@@ -25,7 +25,7 @@ from plp.rules import (
     match_is_deletable,
 )
 from plp.services.audit import record_event
-from plp.values import record_id
+from plp.values import lookup_id
 
 logger = logging.getLogger(__name__)
 
@@ -486,8 +486,8 @@ def find_match(
         raise NotPermitted(f"A {actor.role} may not change matches.")
     # Looked up within the actor's scope, so that ids outside it and ids of
     # nothing are refused alike and disclose nothing.
-    wanted = record_id(match_id)
-    query = scope_query(select(Match).where(Match.id == (wanted or -1)), Match, actor)
+    query = select(Match).where(Match.id == lookup_id(match_id))
+    query = scope_query(query, Match, actor)
     match = session.execute(query.with_for_update()).scalar_one_or_none()
     if match is None:
         raise NotPermitted(f"Match {match_id} is not yours to change.")

@@ -50,7 +50,7 @@ from plp.rules import (
     why_not_approachable,
 )
 from plp.services.audit import record_event
-from plp.values import language_name, record_id, split_list
+from plp.values import language_name, lookup_id, split_list
 from plp.vocabulary import REGIONS
 
 logger = logging.getLogger(__name__)
@@ -577,7 +577,7 @@ def _find_programme(
     """Return a running programme within the actor's scope, or refuse alike."""
     # Ids outside the scope and ids of nothing are refused in the same words,
     # so a refusal tells nothing about other facilitators' programmes.
-    query = select(Programme).where(Programme.id == _record_id(programme_id))
+    query = select(Programme).where(Programme.id == lookup_id(programme_id))
     query = scope_query(query, Programme, actor)
     if lock:
         query = query.with_for_update()
@@ -595,7 +595,7 @@ def _find_need(session: Session, programme: Programme, need_id) -> Need | None:
     query = (
         select(Need)
         .join(NeedsAssessment, Need.assessment_id == NeedsAssessment.id)
-        .where(Need.id == _record_id(need_id))
+        .where(Need.id == lookup_id(need_id))
         .where(NeedsAssessment.programme_id == programme.id)
     )
     need = session.execute(query).scalar_one_or_none()
@@ -610,19 +610,13 @@ def _find_need(session: Session, programme: Programme, need_id) -> Need | None:
 def _find_candidate(session: Session, actor: User, candidate_id) -> ShortlistCandidate:
     visible = scope_query(select(Shortlist.id), Shortlist, actor)
     query = select(ShortlistCandidate).where(
-        ShortlistCandidate.id == _record_id(candidate_id),
+        ShortlistCandidate.id == lookup_id(candidate_id),
         ShortlistCandidate.shortlist_id.in_(visible),
     )
     candidate = session.execute(query).scalar_one_or_none()
     if candidate is None:
         raise NotPermitted(f"Candidate {candidate_id} is not yours to add.")
     return candidate
-
-
-def _record_id(value) -> int:
-    """Return an id given as a number or text; anything else names no row."""
-    found = record_id(value)
-    return -1 if found is None else found
 
 
 # Reading the choices
